@@ -1,0 +1,16 @@
+DROP TABLE changes;
+DROP TABLE referrals;
+DROP TABLE basic_set_items;
+DROP TABLE basic_sets;
+DROP TABLE contract_categories;
+DROP TABLE contracts;
+DROP TABLE provision_service_areas;
+DROP TABLE provision_locations;
+DROP TABLE provision_categories;
+DROP TABLE provisions;
+DROP TABLE organisations;
+DROP TABLE categories;
+DROP TABLE postcodes;
+DROP TABLE areas;
+DROP TABLE municipalities;
+DROP TABLE regions;

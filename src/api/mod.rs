@@ -1,0 +1,226 @@
+//! The HTTP interface: actix-web handlers per resource, the OpenAPI document, and the pieces
+//! every handler shares (state, auth, paging, ETags, problem+json for framework errors).
+
+pub mod areas;
+pub mod auth;
+pub mod categories;
+pub mod contracts;
+pub mod docs;
+pub mod etag;
+pub mod health;
+pub mod municipalities;
+pub mod organisations;
+pub mod paging;
+pub mod provisions;
+pub mod regions;
+mod validate;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+
+use crate::db::{DbConnection, Pool, PooledConnection};
+use crate::error::ApiError;
+use crate::index::Reference;
+
+/// The version in the `API-Version` header and the OpenAPI document (semver).
+pub const API_VERSION: &str = "1.0.0";
+
+/// What every request can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub reference: Arc<Reference>,
+    pub auth: Arc<auth::TokenVerifier>,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Runs blocking database work on the thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn: PooledConnection = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// JSON bodies: `application/json` or any `+json` type (merge patch); size-limited.
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type(|mime| mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        .content_type_required(true)
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError as E;
+            let api = match &err {
+                E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
+                    "the body is {length} bytes; at most {limit} are accepted"
+                )),
+                E::Overflow { limit } => {
+                    ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+                }
+                E::ContentType => ApiError::UnsupportedMediaType(
+                    "send the body as application/json (or application/merge-patch+json for PATCH)"
+                        .into(),
+                ),
+                E::Deserialize(e) => ApiError::BadRequest(format!(
+                    "the body is not valid JSON for this resource: {e}"
+                )),
+                other => ApiError::BadRequest(format!("the body could not be read: {other}")),
+            };
+            api.into()
+        })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::BadRequest(format!("the query parameters are not valid: {err}")).into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::BadRequest(format!("the path is not valid: {err}")).into()
+    })
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "there is no resource at {} (paths have no trailing slash; see /api/v1/docs)",
+        req.path()
+    )))
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed(format!(
+        "{} is not supported on {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Fills in `instance` (the request path) on every problem+json body.
+async fn problem_instance(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    if !is_problem {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut problem)) => {
+            problem.insert("instance".into(), serde_json::Value::String(path));
+            serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    let res = head.set_body(body).map_into_boxed_body();
+    Ok(ServiceResponse::new(req, res))
+}
+
+/// A resource that answers 405 (problem+json) to methods it does not route.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// The whole application; `main` and the tests build it the same way.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.max_body_bytes;
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(json_config(limit))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(query_config())
+        .app_data(path_config())
+        .wrap(from_fn(problem_instance))
+        .wrap(DefaultHeaders::new().add(("API-Version", HeaderValue::from_static(API_VERSION))))
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap(tracing_actix_web::TracingLogger::default())
+        .service(resource("/health/live").route(web::get().to(health::live)))
+        .service(resource("/health/ready").route(web::get().to(health::ready)))
+        .configure(docs::configure)
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/regions").route(web::get().to(regions::list_regions)))
+                .service(resource("/regions/{code}").route(web::get().to(regions::find_region)))
+                .service(
+                    resource("/municipalities")
+                        .route(web::get().to(municipalities::list_municipalities)),
+                )
+                .service(
+                    resource("/municipalities/{code}")
+                        .route(web::get().to(municipalities::find_municipality)),
+                )
+                .service(resource("/areas").route(web::get().to(areas::list_areas)))
+                .service(resource("/areas/lookup").route(web::get().to(areas::lookup_area)))
+                .service(resource("/areas/{code}").route(web::get().to(areas::find_area)))
+                .service(resource("/categories").route(web::get().to(categories::list_categories)))
+                .service(
+                    resource("/organisations")
+                        .route(web::get().to(organisations::list_organisations))
+                        .route(web::post().to(organisations::create_organisation)),
+                )
+                .service(
+                    resource("/organisations/{id}")
+                        .route(web::get().to(organisations::find_organisation))
+                        .route(web::put().to(organisations::replace_organisation))
+                        .route(web::patch().to(organisations::patch_organisation))
+                        .route(web::delete().to(organisations::delete_organisation)),
+                )
+                .service(
+                    resource("/provisions")
+                        .route(web::get().to(provisions::list_provisions))
+                        .route(web::post().to(provisions::create_provision)),
+                )
+                .service(
+                    resource("/provisions/{id}")
+                        .route(web::get().to(provisions::find_provision))
+                        .route(web::put().to(provisions::replace_provision))
+                        .route(web::patch().to(provisions::patch_provision))
+                        .route(web::delete().to(provisions::delete_provision)),
+                )
+                .service(
+                    resource("/contracts")
+                        .route(web::get().to(contracts::list_contracts))
+                        .route(web::post().to(contracts::create_contract)),
+                )
+                .service(
+                    resource("/contracts/{id}")
+                        .route(web::get().to(contracts::find_contract))
+                        .route(web::put().to(contracts::replace_contract))
+                        .route(web::patch().to(contracts::patch_contract))
+                        .route(web::delete().to(contracts::delete_contract)),
+                ),
+        )
+        .default_service(web::to(not_found))
+}

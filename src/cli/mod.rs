@@ -1,0 +1,141 @@
+//! The `sociale-kaart` command line: serve, migrate, seed, token, openapi.
+
+pub mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::auth;
+use crate::config::Settings;
+use crate::db;
+use crate::domain::access::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sociale-kaart",
+    version,
+    about = "Registry of basic provisions and contracted youth care, per Dutch municipality"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate, seed when empty, and serve the HTTP API.
+    Serve(crate::config::ServeSettings),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Load the reference data (CBS, iJw, categories) and the synthetic demo set; idempotent.
+    Seed {
+        /// Reference data only, no demo provisions.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Mint a development token (HS256 with the configured or development secret).
+    Token {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Municipality in scope (repeatable), e.g. GM0748.
+        #[arg(long = "municipality")]
+        municipalities: Vec<String>,
+        /// Region in scope (repeatable), e.g. JZ36.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Organisation id, for provider editors.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Subject (who the token is for).
+        #[arg(long, default_value = "developer")]
+        subject: String,
+        /// Validity in hours.
+        #[arg(long, default_value_t = 8)]
+        hours: i64,
+    },
+    /// Print (or write) the OpenAPI document.
+    Openapi {
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(cli.settings.log_format);
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = e.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+fn execute(cli: Cli) -> Result<(), AnyError> {
+    let settings = cli.settings;
+    match cli.command {
+        Command::Serve(serve) => serve::serve(&settings, &serve),
+        Command::Migrate => {
+            let mut conn = db::establish(&settings.database_url())?;
+            let n = db::migrate(&mut conn)?;
+            println!("applied {n} migration(s)");
+            Ok(())
+        }
+        Command::Seed { no_demo } => {
+            let mut conn = db::establish(&settings.database_url())?;
+            db::migrate(&mut conn)?;
+            let report = db::seed::seed_reference(&mut conn)?;
+            println!(
+                "reference data: {} new rows ({} regions, {} municipalities, {} areas, {} postcodes, {} categories)",
+                report.total(),
+                report.regions,
+                report.municipalities,
+                report.areas,
+                report.postcodes,
+                report.categories
+            );
+            if !no_demo {
+                let demo = db::demo::seed_demo(&mut conn)?;
+                println!("demo set: {demo}");
+            }
+            Ok(())
+        }
+        Command::Token {
+            role,
+            municipalities,
+            regions,
+            organisation,
+            subject,
+            hours,
+        } => {
+            let secret = settings.jwt_secret()?;
+            let claims =
+                auth::claims_for(&subject, role, municipalities, regions, organisation, hours);
+            println!("{}", auth::mint(&secret, &claims)?);
+            Ok(())
+        }
+        Command::Openapi { output } => {
+            let json = crate::api::docs::openapi_json();
+            match output {
+                Some(path) => std::fs::write(path, json)?,
+                None => print!("{json}"),
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! `serve`: migrate, seed when empty, load the read model, and serve until SIGTERM/Ctrl-C.
+
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+
+use super::AnyError;
+use crate::api::{AppState, auth::TokenVerifier, build_app};
+use crate::config::{ServeSettings, Settings};
+use crate::db;
+
+/// Prepares the database and the in-memory state: what `serve` and the tests share.
+pub fn prepare(
+    settings: &Settings,
+    seed_when_empty: bool,
+    max_body_bytes: usize,
+) -> Result<AppState, AnyError> {
+    let url = settings.database_url();
+    let pool = db::connect(&url, settings.pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::migrate(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(migrations = applied, "database migrated");
+    }
+    if seed_when_empty && !db::reference::is_seeded(&mut conn)? {
+        tracing::info!("empty database: loading reference data and the synthetic demo set");
+        let report = db::seed::seed_reference(&mut conn)?;
+        let demo = db::demo::seed_demo(&mut conn)?;
+        tracing::info!(rows = report.total(), %demo, "seeded");
+    }
+    let reference = db::reference::load_reference(&mut conn)?;
+    tracing::info!(
+        municipalities = reference.municipalities.len(),
+        areas = reference.areas.len(),
+        "reference data loaded"
+    );
+    Ok(AppState {
+        pool,
+        reference: Arc::new(reference),
+        auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
+        max_body_bytes,
+    })
+}
+
+pub fn serve(settings: &Settings, serve: &ServeSettings) -> Result<(), AnyError> {
+    let state = prepare(settings, serve.seed_when_empty, serve.max_body_bytes)?;
+    let bind = serve.bind.clone();
+    let workers = serve.workers;
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(move || build_app(state.clone()))
+            .shutdown_timeout(20)
+            .bind(&bind)?;
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        tracing::info!(address = %bind, "serving sociale-kaart; docs at /api/v1/docs/");
+        // actix handles SIGINT/SIGTERM: it stops accepting and drains in-flight requests.
+        server.run().await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}

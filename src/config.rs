@@ -1,0 +1,91 @@
+//! Settings from the environment (each also a command-line flag); sensible embedded defaults.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://path/to/file.db` (default under the data directory) or
+    /// `postgres://user@host:port/database`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for the embedded SQLite database and the development token secret.
+    #[arg(long, env = "SOCIALE_KAART_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Shared secret for HS256 tokens. Without it a random development secret is kept in
+    /// `<data dir>/jwt-secret` (created on first use).
+    #[arg(long, env = "SOCIALE_KAART_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Log format: `pretty` for a terminal, `json` for log collectors.
+    #[arg(long, env = "SOCIALE_KAART_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Database connections per instance.
+    #[arg(long, env = "SOCIALE_KAART_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// Address and port to listen on.
+    #[arg(long, env = "SOCIALE_KAART_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(
+        long,
+        env = "SOCIALE_KAART_MAX_BODY_BYTES",
+        default_value_t = 1_048_576
+    )]
+    pub max_body_bytes: usize,
+
+    /// Seed reference data and the synthetic demo set when the database is empty.
+    #[arg(long, env = "SOCIALE_KAART_SEED_WHEN_EMPTY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_when_empty: bool,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SOCIALE_KAART_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("sociale-kaart.db").display()
+            )
+        })
+    }
+
+    /// The HS256 secret: configured, or the development one kept in the data directory.
+    pub fn jwt_secret(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(secret) = &self.jwt_secret {
+            return Ok(secret.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        match std::fs::read_to_string(&path) {
+            Ok(s) if !s.trim().is_empty() => Ok(s.trim().as_bytes().to_vec()),
+            _ => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                let secret = format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                );
+                std::fs::write(&path, &secret)?;
+                Ok(secret.into_bytes())
+            }
+        }
+    }
+}

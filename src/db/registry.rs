@@ -1,0 +1,558 @@
+//! Organisations, provisions and contracts: the writable part of the registry.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::MultiBackend;
+use super::rows::*;
+use super::schema::*;
+use super::{DbConnection, insert_all};
+
+/// A provision with its categories, locations and service area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisionRecord {
+    pub row: ProvisionRow,
+    pub categories: Vec<String>,
+    pub locations: Vec<LocationRow>,
+    pub service_areas: Vec<ServiceAreaRow>,
+}
+
+/// A contract with its iJw categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractRecord {
+    pub row: ContractRow,
+    pub categories: Vec<String>,
+}
+
+/// One page of a list: the items and how many there are in all.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl PageRequest {
+    pub fn offset_items(self) -> i64 {
+        self.offset()
+    }
+
+    fn offset(self) -> i64 {
+        (self.page - 1) * self.page_size
+    }
+}
+
+/// Residents of these places: a provision "serves" them when its service area is national or
+/// names one of the regions, municipalities or areas.
+#[derive(Debug, Clone, Default)]
+pub struct Serving {
+    pub regions: Vec<String>,
+    pub municipalities: Vec<String>,
+    pub areas: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionFilter {
+    pub organisation: Option<String>,
+    pub access: Option<String>,
+    pub status: Option<String>,
+    /// The requested categories with all their descendants.
+    pub categories: Option<Vec<String>>,
+    /// Every entry must hold (AND): e.g. a municipality and a region.
+    pub serving: Vec<Serving>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisations
+
+pub fn find_organisation(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<OrganisationRow>> {
+    organisations::table
+        .find(id)
+        .filter(organisations::deleted_at.is_null())
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub name: Option<String>,
+    pub kvk_number: Option<String>,
+    pub agb_code: Option<String>,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn organisation_query(
+    filter: &OrganisationFilter,
+) -> organisations::BoxedQuery<'static, MultiBackend> {
+    let mut q = organisations::table
+        .filter(organisations::deleted_at.is_null())
+        .into_boxed();
+    if let Some(name) = &filter.name {
+        let pattern = format!(
+            "%{}%",
+            name.to_lowercase().replace(['%', '_'], "")
+        );
+        q = q.filter(lower(organisations::name).like(pattern));
+    }
+    if let Some(kvk) = &filter.kvk_number {
+        q = q.filter(organisations::kvk_number.eq(kvk.clone()));
+    }
+    if let Some(agb) = &filter.agb_code {
+        q = q.filter(organisations::agb_code.eq(agb.clone()));
+    }
+    q
+}
+
+pub fn list_organisations(
+    conn: &mut DbConnection,
+    filter: &OrganisationFilter,
+    page: PageRequest,
+) -> QueryResult<Page<OrganisationRow>> {
+    let total = organisation_query(filter).count().get_result(conn)?;
+    let items = organisation_query(filter)
+        .order((organisations::name.asc(), organisations::id.asc()))
+        .limit(page.page_size)
+        .offset(page.offset())
+        .select(OrganisationRow::as_select())
+        .load(conn)?;
+    Ok(Page { items, total })
+}
+
+pub fn insert_organisation(conn: &mut DbConnection, row: &OrganisationRow) -> QueryResult<()> {
+    insert_all!(conn, organisations::table, row)?;
+    Ok(())
+}
+
+/// Writes `row` when the stored version is still `expected_version`; `false` when it was not.
+pub fn update_organisation(
+    conn: &mut DbConnection,
+    row: &OrganisationRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        organisations::table
+            .filter(organisations::id.eq(&row.id))
+            .filter(organisations::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The municipalities an organisation is tied to: where its live provisions are located or
+/// which they name, and the municipalities of its live contracts.
+pub fn organisation_municipalities(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
+    let live_provisions = provisions::table
+        .filter(provisions::organisation_id.eq(id))
+        .filter(provisions::deleted_at.is_null())
+        .select(provisions::id);
+    let mut out: Vec<String> = provision_locations::table
+        .filter(provision_locations::provision_id.eq_any(live_provisions))
+        .select(provision_locations::municipality_code)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let live_provisions = provisions::table
+        .filter(provisions::organisation_id.eq(id))
+        .filter(provisions::deleted_at.is_null())
+        .select(provisions::id);
+    out.extend(
+        provision_service_areas::table
+            .filter(provision_service_areas::provision_id.eq_any(live_provisions))
+            .filter(provision_service_areas::scope.eq("municipality"))
+            .select(provision_service_areas::code)
+            .load::<String>(conn)?,
+    );
+    out.extend(
+        contracts::table
+            .filter(contracts::organisation_id.eq(id))
+            .filter(contracts::deleted_at.is_null())
+            .filter(contracts::scope.eq("municipality"))
+            .select(contracts::scope_code)
+            .load::<Option<String>>(conn)?
+            .into_iter()
+            .flatten(),
+    );
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// How many live provisions and contracts still belong to an organisation.
+pub fn organisation_dependents(conn: &mut DbConnection, id: &str) -> QueryResult<(i64, i64)> {
+    let provisions = provisions::table
+        .filter(provisions::organisation_id.eq(id))
+        .filter(provisions::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let contracts = contracts::table
+        .filter(contracts::organisation_id.eq(id))
+        .filter(contracts::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok((provisions, contracts))
+}
+
+pub fn organisation_names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<HashMap<String, String>> {
+    Ok(organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select((organisations::id, organisations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provisions
+
+fn provision_query(filter: &ProvisionFilter) -> provisions::BoxedQuery<'static, MultiBackend> {
+    let mut q = provisions::table
+        .filter(provisions::deleted_at.is_null())
+        .into_boxed();
+    if let Some(org) = &filter.organisation {
+        q = q.filter(provisions::organisation_id.eq(org.clone()));
+    }
+    if let Some(access) = &filter.access {
+        q = q.filter(provisions::access.eq(access.clone()));
+    }
+    if let Some(status) = &filter.status {
+        q = q.filter(provisions::status.eq(status.clone()));
+    }
+    if let Some(categories) = &filter.categories {
+        q = q.filter(
+            provisions::id.eq_any(
+                provision_categories::table
+                    .filter(provision_categories::category_code.eq_any(categories.clone()))
+                    .select(provision_categories::provision_id),
+            ),
+        );
+    }
+    for serving in &filter.serving {
+        use provision_service_areas as psa;
+        q = q.filter(
+            provisions::id.eq_any(
+                psa::table
+                    .filter(
+                        psa::scope
+                            .eq("national")
+                            .or(psa::scope
+                                .eq("region")
+                                .and(psa::code.eq_any(serving.regions.clone())))
+                            .or(psa::scope
+                                .eq("municipality")
+                                .and(psa::code.eq_any(serving.municipalities.clone())))
+                            .or(psa::scope
+                                .eq("area")
+                                .and(psa::code.eq_any(serving.areas.clone()))),
+                    )
+                    .select(psa::provision_id),
+            ),
+        );
+    }
+    q
+}
+
+pub fn list_provisions(
+    conn: &mut DbConnection,
+    filter: &ProvisionFilter,
+    page: PageRequest,
+) -> QueryResult<Page<ProvisionRecord>> {
+    let total = provision_query(filter).count().get_result(conn)?;
+    let rows = provision_query(filter)
+        .order((provisions::name.asc(), provisions::id.asc()))
+        .limit(page.page_size)
+        .offset(page.offset())
+        .select(ProvisionRow::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: with_children(conn, rows)?,
+        total,
+    })
+}
+
+pub fn find_provision(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ProvisionRecord>> {
+    let row = provisions::table
+        .find(id)
+        .filter(provisions::deleted_at.is_null())
+        .select(ProvisionRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some(row) => with_children(conn, vec![row])?.pop(),
+        None => None,
+    })
+}
+
+/// Loads categories, locations and service areas of many provisions in three queries.
+fn with_children(
+    conn: &mut DbConnection,
+    rows: Vec<ProvisionRow>,
+) -> QueryResult<Vec<ProvisionRecord>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut categories: HashMap<String, Vec<String>> = HashMap::new();
+    for c in provision_categories::table
+        .filter(provision_categories::provision_id.eq_any(&ids))
+        .select(ProvisionCategoryRow::as_select())
+        .load(conn)?
+    {
+        categories
+            .entry(c.provision_id)
+            .or_default()
+            .push(c.category_code);
+    }
+    let mut locations: HashMap<String, Vec<LocationRow>> = HashMap::new();
+    for l in provision_locations::table
+        .filter(provision_locations::provision_id.eq_any(&ids))
+        .order(provision_locations::position.asc())
+        .select(LocationRow::as_select())
+        .load(conn)?
+    {
+        locations.entry(l.provision_id.clone()).or_default().push(l);
+    }
+    let mut areas: HashMap<String, Vec<ServiceAreaRow>> = HashMap::new();
+    for s in provision_service_areas::table
+        .filter(provision_service_areas::provision_id.eq_any(&ids))
+        .select(ServiceAreaRow::as_select())
+        .load(conn)?
+    {
+        areas.entry(s.provision_id.clone()).or_default().push(s);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut categories = categories.remove(&row.id).unwrap_or_default();
+            categories.sort();
+            let mut service_areas = areas.remove(&row.id).unwrap_or_default();
+            service_areas.sort_by(|a, b| (&a.scope, &a.code).cmp(&(&b.scope, &b.code)));
+            ProvisionRecord {
+                locations: locations.remove(&row.id).unwrap_or_default(),
+                categories,
+                service_areas,
+                row,
+            }
+        })
+        .collect())
+}
+
+fn insert_provision_children(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
+    let categories: Vec<ProvisionCategoryRow> = record
+        .categories
+        .iter()
+        .map(|c| ProvisionCategoryRow {
+            provision_id: record.row.id.clone(),
+            category_code: c.clone(),
+        })
+        .collect();
+    insert_all!(conn, provision_categories::table, &categories)?;
+    if !record.locations.is_empty() {
+        insert_all!(conn, provision_locations::table, &record.locations)?;
+    }
+    if !record.service_areas.is_empty() {
+        insert_all!(conn, provision_service_areas::table, &record.service_areas)?;
+    }
+    Ok(())
+}
+
+fn delete_provision_children(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(provision_categories::table.filter(provision_categories::provision_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(provision_locations::table.filter(provision_locations::provision_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(
+        provision_service_areas::table.filter(provision_service_areas::provision_id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_provision(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
+    insert_all!(conn, provisions::table, &record.row)?;
+    insert_provision_children(conn, record)
+}
+
+/// Replaces a provision when its stored version is still `expected_version`.
+pub fn update_provision(
+    conn: &mut DbConnection,
+    record: &ProvisionRecord,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        provisions::table
+            .filter(provisions::id.eq(&record.row.id))
+            .filter(provisions::version.eq(expected_version)),
+    )
+    .set(&record.row)
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    delete_provision_children(conn, &record.row.id)?;
+    insert_provision_children(conn, record)?;
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contracts
+
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    pub organisation: Option<String>,
+    /// Contracts that apply in these places: national ones, and those of the listed regions
+    /// and municipalities. Every entry must hold (AND).
+    pub applying: Vec<Serving>,
+    pub categories: Option<Vec<String>>,
+    /// `YYYY-MM-DD`: only contracts valid on that day.
+    pub valid_on: Option<String>,
+}
+
+fn contract_query(filter: &ContractFilter) -> contracts::BoxedQuery<'static, MultiBackend> {
+    let mut q = contracts::table
+        .filter(contracts::deleted_at.is_null())
+        .into_boxed();
+    if let Some(org) = &filter.organisation {
+        q = q.filter(contracts::organisation_id.eq(org.clone()));
+    }
+    for applying in &filter.applying {
+        q = q.filter(
+            contracts::scope
+                .eq("national")
+                .or(contracts::scope
+                    .eq("region")
+                    .and(contracts::scope_code.eq_any(applying.regions.clone())))
+                .or(contracts::scope
+                    .eq("municipality")
+                    .and(contracts::scope_code.eq_any(applying.municipalities.clone()))),
+        );
+    }
+    if let Some(categories) = &filter.categories {
+        q = q.filter(
+            contracts::id.eq_any(
+                contract_categories::table
+                    .filter(contract_categories::category_code.eq_any(categories.clone()))
+                    .select(contract_categories::contract_id),
+            ),
+        );
+    }
+    if let Some(day) = &filter.valid_on {
+        // ISO dates compare correctly as text on both engines.
+        q = q.filter(contracts::valid_from.le(day.clone())).filter(
+            contracts::valid_until
+                .is_null()
+                .or(contracts::valid_until.ge(day.clone())),
+        );
+    }
+    q
+}
+
+pub fn list_contracts(
+    conn: &mut DbConnection,
+    filter: &ContractFilter,
+    page: PageRequest,
+) -> QueryResult<Page<ContractRecord>> {
+    let total = contract_query(filter).count().get_result(conn)?;
+    let rows = contract_query(filter)
+        .order((contracts::valid_from.desc(), contracts::id.asc()))
+        .limit(page.page_size)
+        .offset(page.offset())
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items: contracts_with_categories(conn, rows)?,
+        total,
+    })
+}
+
+pub fn find_contract(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContractRecord>> {
+    let row = contracts::table
+        .find(id)
+        .filter(contracts::deleted_at.is_null())
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some(row) => contracts_with_categories(conn, vec![row])?.pop(),
+        None => None,
+    })
+}
+
+fn contracts_with_categories(
+    conn: &mut DbConnection,
+    rows: Vec<ContractRow>,
+) -> QueryResult<Vec<ContractRecord>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut categories: HashMap<String, Vec<String>> = HashMap::new();
+    for c in contract_categories::table
+        .filter(contract_categories::contract_id.eq_any(&ids))
+        .select(ContractCategoryRow::as_select())
+        .load(conn)?
+    {
+        categories
+            .entry(c.contract_id)
+            .or_default()
+            .push(c.category_code);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut categories = categories.remove(&row.id).unwrap_or_default();
+            categories.sort();
+            ContractRecord { categories, row }
+        })
+        .collect())
+}
+
+fn insert_contract_categories(conn: &mut DbConnection, record: &ContractRecord) -> QueryResult<()> {
+    let rows: Vec<ContractCategoryRow> = record
+        .categories
+        .iter()
+        .map(|c| ContractCategoryRow {
+            contract_id: record.row.id.clone(),
+            category_code: c.clone(),
+        })
+        .collect();
+    insert_all!(conn, contract_categories::table, &rows)?;
+    Ok(())
+}
+
+pub fn insert_contract(conn: &mut DbConnection, record: &ContractRecord) -> QueryResult<()> {
+    insert_all!(conn, contracts::table, &record.row)?;
+    insert_contract_categories(conn, record)
+}
+
+pub fn update_contract(
+    conn: &mut DbConnection,
+    record: &ContractRecord,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        contracts::table
+            .filter(contracts::id.eq(&record.row.id))
+            .filter(contracts::version.eq(expected_version)),
+    )
+    .set(&record.row)
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(false);
+    }
+    diesel::delete(
+        contract_categories::table.filter(contract_categories::contract_id.eq(&record.row.id)),
+    )
+    .execute(conn)?;
+    insert_contract_categories(conn, record)?;
+    Ok(true)
+}

@@ -1,0 +1,165 @@
+//! Who may write what: the roles of DESIGN §3 and their scope rules.
+
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    RegionAdmin,
+    MunicipalityEditor,
+    ProviderEditor,
+    Professional,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::RegionAdmin,
+        Role::MunicipalityEditor,
+        Role::ProviderEditor,
+        Role::Professional,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::RegionAdmin => "region-admin",
+            Role::MunicipalityEditor => "municipality-editor",
+            Role::ProviderEditor => "provider-editor",
+            Role::Professional => "professional",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a role"))
+    }
+}
+
+/// The authenticated caller, from a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    pub municipalities: BTreeSet<String>,
+    pub regions: BTreeSet<String>,
+    pub organisation: Option<String>,
+}
+
+/// Why a write was refused; becomes the detail of a 403.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub String);
+
+impl Principal {
+    fn editor_scope(&self, what: &str) -> Result<&BTreeSet<String>, Denied> {
+        match self.role {
+            Role::MunicipalityEditor => Ok(&self.municipalities),
+            other => Err(Denied(format!(
+                "the role {} may not write {what}",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// A provision is tied to `municipalities` (located in or serving by name); an editor may
+    /// write it when at least one of them is in scope. An update needs that both before and
+    /// after, so no editor can take over or push away another municipality's provision.
+    pub fn may_write_provision(&self, municipalities: &[String]) -> Result<(), Denied> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        let scope = self.editor_scope("provisions")?;
+        if municipalities.iter().any(|m| scope.contains(m)) {
+            Ok(())
+        } else if municipalities.is_empty() {
+            Err(Denied(
+                "only an admin may write a provision that is not located in or named for a municipality (national or regional reach)".into(),
+            ))
+        } else {
+            Err(Denied(format!(
+                "this provision is located in or serves {}, outside your municipalities ({})",
+                municipalities.join(", "),
+                scope.iter().cloned().collect::<Vec<_>>().join(", ")
+            )))
+        }
+    }
+
+    /// Organisations: any editor may register one; changing one needs a tie to the editor's
+    /// municipalities (a provision or contract there), unless nothing is tied to it yet.
+    pub fn may_write_organisation(&self, tied_to: Option<&[String]>) -> Result<(), Denied> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        let scope = self.editor_scope("organisations")?;
+        match tied_to {
+            None => Ok(()),
+            Some([]) => Ok(()),
+            Some(ms) if ms.iter().any(|m| scope.contains(m)) => Ok(()),
+            Some(ms) => Err(Denied(format!(
+                "this organisation works in {}, outside your municipalities",
+                ms.join(", ")
+            ))),
+        }
+    }
+
+    /// Contracts: an editor writes only contracts of its own municipalities; regional and
+    /// national contracts need an admin.
+    pub fn may_write_contract(&self, municipality: Option<&str>) -> Result<(), Denied> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        let scope = self.editor_scope("contracts")?;
+        match municipality {
+            Some(m) if scope.contains(m) => Ok(()),
+            Some(m) => Err(Denied(format!(
+                "contracts of {m} are outside your municipalities"
+            ))),
+            None => Err(Denied(
+                "only an admin may write a regional or national contract".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn editor(of: &[&str]) -> Principal {
+        Principal {
+            subject: "t".into(),
+            role: Role::MunicipalityEditor,
+            municipalities: of.iter().map(|s| s.to_string()).collect(),
+            regions: BTreeSet::new(),
+            organisation: None,
+        }
+    }
+
+    #[test]
+    fn municipality_editors_write_only_within_their_municipalities() {
+        let e = editor(&["GM0748"]);
+        assert!(
+            e.may_write_provision(&["GM0748".into(), "GM1674".into()])
+                .is_ok()
+        );
+        assert!(e.may_write_provision(&["GM1674".into()]).is_err());
+        assert!(e.may_write_provision(&[]).is_err());
+        assert!(e.may_write_contract(Some("GM0748")).is_ok());
+        assert!(e.may_write_contract(Some("GM1674")).is_err());
+        assert!(e.may_write_contract(None).is_err());
+        assert!(e.may_write_organisation(Some(&[])).is_ok());
+        assert!(e.may_write_organisation(Some(&["GM1674".into()])).is_err());
+    }
+
+    #[test]
+    fn other_roles_may_not_write_the_registry_yet() {
+        let mut p = editor(&["GM0748"]);
+        p.role = Role::Professional;
+        assert!(p.may_write_provision(&["GM0748".into()]).is_err());
+        p.role = Role::Admin;
+        assert!(p.may_write_provision(&[]).is_ok());
+    }
+}
