@@ -218,7 +218,7 @@ fn record_of(
             updated_at: now.to_owned(),
             deleted_at: None,
         },
-        categories: d.categories.iter().map(|c| c.to_string()).collect(),
+        categories: sorted(d.categories.iter().map(|c| c.to_string()).collect()),
     }
 }
 
@@ -565,4 +565,10 @@ pub async fn delete_contract(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Categories are kept in code order, as the database returns them.
+fn sorted(mut codes: Vec<String>) -> Vec<String> {
+    codes.sort();
+    codes
 }

@@ -493,7 +493,7 @@ fn record_of(
             updated_at: now.to_owned(),
             deleted_at: None,
         },
-        categories: d.categories.iter().map(|c| c.to_string()).collect(),
+        categories: sorted(d.categories.iter().map(|c| c.to_string()).collect()),
         locations: d
             .locations
             .iter()
@@ -885,4 +885,10 @@ pub async fn delete_provision(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Categories are kept in code order, as the database returns them.
+fn sorted(mut codes: Vec<String>) -> Vec<String> {
+    codes.sort();
+    codes
 }

@@ -99,10 +99,7 @@ fn organisation_query(
         .filter(organisations::deleted_at.is_null())
         .into_boxed();
     if let Some(name) = &filter.name {
-        let pattern = format!(
-            "%{}%",
-            name.to_lowercase().replace(['%', '_'], "")
-        );
+        let pattern = format!("%{}%", name.to_lowercase().replace(['%', '_'], ""));
         q = q.filter(lower(organisations::name).like(pattern));
     }
     if let Some(kvk) = &filter.kvk_number {

@@ -1,0 +1,12 @@
+//! Integration tests through the HTTP interface; one binary, one helper module.
+
+mod helpers;
+
+mod auth;
+mod contracts;
+mod http;
+mod openapi;
+mod organisations;
+mod provisions;
+mod reference;
+mod seed;
