@@ -83,9 +83,19 @@ impl Settings {
                     uuid::Uuid::new_v4().simple(),
                     uuid::Uuid::new_v4().simple()
                 );
-                std::fs::write(&path, &secret)?;
+                write_private(&path, &secret)?;
                 Ok(secret.into_bytes())
             }
         }
     }
+}
+
+/// Writes a file only its owner can read (a secret).
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(content.as_bytes())
 }

@@ -221,7 +221,8 @@ pub struct AreaLookup {
 /// Find the wijk, municipality and region of a postcode or a point.
 #[utoipa::path(get, path = "/areas/lookup", tag = "reference data", operation_id = "lookup_area",
     params(LookupQuery),
-    responses((status = 200, description = "Where it lies", body = AreaLookup)))]
+    responses((status = 200, description = "Where it lies", body = AreaLookup),
+        (status = 404, description = "The postcode is unknown or has no reliable location, or the point lies in no municipality")))]
 pub async fn lookup_area(
     state: web::Data<AppState>,
     query: web::Query<LookupQuery>,

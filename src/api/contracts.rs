@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -385,7 +384,7 @@ pub async fn create_contract(
     let actor = actor(&principal);
     let record = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 require_organisation(conn, &draft.organisation_id)?;
                 let now = changes::now();
                 let record = record_of(&uuid::Uuid::new_v4().to_string(), &draft, 1, &now, &now);
@@ -419,12 +418,9 @@ async fn update(
     let reference = state.reference.clone();
     let record = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_contract(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no contract {id}")))?;
-                if_match.check(current.row.version)?;
-                let before = wire(&current);
-                let draft = change(&before)?.parse(&reference)?;
                 let deny = |d: crate::domain::access::Denied| ApiError::Forbidden(d.0);
                 principal
                     .0
@@ -436,6 +432,9 @@ async fn update(
                         .as_deref(),
                     )
                     .map_err(deny)?;
+                if_match.check(current.row.version)?;
+                let before = wire(&current);
+                let draft = change(&before)?.parse(&reference)?;
                 principal
                     .0
                     .may_write_contract(
@@ -527,10 +526,9 @@ pub async fn delete_contract(
     let actor = actor(&principal);
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_contract(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no contract {id}")))?;
-                if_match.check(current.row.version)?;
                 principal
                     .0
                     .may_write_contract(
@@ -541,6 +539,7 @@ pub async fn delete_contract(
                         .as_deref(),
                     )
                     .map_err(|d| ApiError::Forbidden(d.0))?;
+                if_match.check(current.row.version)?;
                 let now = changes::now();
                 let mut deleted = current.clone();
                 deleted.row.version += 1;

@@ -130,6 +130,16 @@ fn add_problems(op: &mut Operation, method: &HttpMethod, has_path_params: bool) 
             .entry(status.to_owned())
             .or_insert_with(|| problem_response(description));
     }
+    // Error responses a handler declares itself get the problem body too.
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let (true, RefOr::T(r)) = (
+            status.starts_with('4') || status.starts_with('5'),
+            &*response,
+        ) && r.content.is_empty()
+        {
+            *response = problem_response(&r.description.clone());
+        }
+    }
     for (status, response) in op.responses.responses.iter_mut() {
         if let (true, RefOr::T(response)) =
             (status.starts_with('2') || status.starts_with('3'), response)

@@ -24,14 +24,16 @@ impl IfMatch {
         }
     }
 
-    /// Passes when absent, `*`, or naming the current version.
+    /// Passes when absent, `*`, or naming the current version. If-Match compares strongly
+    /// (RFC 9110 §13.1.1), so a weak tag `W/"n"` never matches.
     pub fn check(&self, current: i64) -> Result<(), ApiError> {
         let Some(value) = &self.0 else {
             return Ok(());
         };
-        let matches = value.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current.to_string()
-        });
+        let matches = value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == etag(current));
         if matches {
             Ok(())
         } else {

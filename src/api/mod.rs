@@ -97,7 +97,7 @@ fn path_config() -> web::PathConfig {
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(
-        "there is no resource at {} (paths have no trailing slash; see /api/v1/docs)",
+        "there is no resource at {} (paths have no trailing slash; see /api/v1/docs/)",
         req.path()
     )))
 }
@@ -138,6 +138,48 @@ async fn problem_instance(
     Ok(ServiceResponse::new(req, res))
 }
 
+/// One span per request with its id (taken from a sane `X-Request-Id`, else new), a log line
+/// with method, route, status and duration, and the id in the response. Bodies, query values
+/// and tokens are never logged.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request.id = %request_id);
+    let method = req.method().clone();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = std::time::Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, "request failed");
+        } else {
+            tracing::info!(http.method = %method, http.route = %route, http.status = status, elapsed_ms, "request");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
 /// A resource that answers 405 (problem+json) to methods it does not route.
 fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
@@ -165,7 +207,7 @@ pub fn build_app(
         .wrap(from_fn(problem_instance))
         .wrap(DefaultHeaders::new().add(("API-Version", HeaderValue::from_static(API_VERSION))))
         .wrap(actix_web::middleware::Compress::default())
-        .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(from_fn(log_request))
         .service(resource("/health/live").route(web::get().to(health::live)))
         .service(resource("/health/ready").route(web::get().to(health::ready)))
         .configure(docs::configure)

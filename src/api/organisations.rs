@@ -1,7 +1,6 @@
 //! Organisations: providers of provisions, with KvK number and (for care providers) AGB code.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -250,12 +249,12 @@ pub async fn create_organisation(
     let draft = body.parse()?;
     principal
         .0
-        .may_write_organisation(None)
+        .may_register_organisation()
         .map_err(|d| ApiError::Forbidden(d.0))?;
     let actor = actor(&principal);
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let now = changes::now();
                 let row = row_of(&uuid::Uuid::new_v4().to_string(), &draft, 1, &now, &now);
                 reg::insert_organisation(conn, &row)?;
@@ -287,16 +286,16 @@ async fn update(
     let actor = actor(&principal);
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_organisation(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no organisation {id}")))?;
-                if_match.check(current.version)?;
-                let draft = change(&current)?.parse()?;
-                let ties = reg::organisation_municipalities(conn, &id)?;
+                let ties = reg::organisation_ties(conn, &id)?;
                 principal
                     .0
-                    .may_write_organisation(Some(&ties))
+                    .may_write_organisation(&ties)
                     .map_err(|d| ApiError::Forbidden(d.0))?;
+                if_match.check(current.version)?;
+                let draft = change(&current)?.parse()?;
                 let row = row_of(
                     &id,
                     &draft,
@@ -381,12 +380,12 @@ pub async fn delete_organisation(
     let actor = actor(&principal);
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_organisation(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no organisation {id}")))?;
+                let ties = reg::organisation_ties(conn, &id)?;
+                principal.0.may_write_organisation(&ties).map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.version)?;
-                let ties = reg::organisation_municipalities(conn, &id)?;
-                principal.0.may_write_organisation(Some(&ties)).map_err(|d| ApiError::Forbidden(d.0))?;
                 let (provisions, contracts) = reg::organisation_dependents(conn, &id)?;
                 if provisions + contracts > 0 {
                     return Err(ApiError::Conflict(format!(

@@ -15,7 +15,7 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -28,7 +28,7 @@ impl PageParams {
         let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         let mut errors = crate::domain::FieldErrors::new();
         if !(1..=1_000_000).contains(&page) {
-            errors.add("page", "page must be 1 or more");
+            errors.add("page", "page must be between 1 and 1000000");
         }
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             errors.add(

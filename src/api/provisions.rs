@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -499,7 +498,12 @@ fn record_of(
             .iter()
             .enumerate()
             .map(|(i, l)| LocationRow {
-                id: uuid::Uuid::new_v4().to_string(),
+                // Stable per provision and position, so an unchanged location keeps its id.
+                id: uuid::Uuid::new_v5(
+                    &uuid::Uuid::parse_str(id).unwrap_or_default(),
+                    &i.to_le_bytes(),
+                )
+                .to_string(),
                 provision_id: id.to_owned(),
                 position: i32::try_from(i).unwrap_or(i32::MAX),
                 name: l.name.clone(),
@@ -695,7 +699,7 @@ pub async fn create_provision(
     let actor = actor(&principal);
     let record = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 require_organisation(conn, &draft.organisation_id)?;
                 let now = changes::now();
                 let record = record_of(&uuid::Uuid::new_v4().to_string(), &draft, 1, &now, &now);
@@ -729,16 +733,16 @@ async fn update(
     let reference = state.reference.clone();
     let record = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_provision(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no provision {id}")))?;
-                if_match.check(current.row.version)?;
-                let before = wire(&current);
-                let draft = change(&before)?.parse(&reference)?;
                 principal
                     .0
                     .may_write_provision(&stored_ties(&reference, &current))
                     .map_err(|d| ApiError::Forbidden(d.0))?;
+                if_match.check(current.row.version)?;
+                let before = wire(&current);
+                let draft = change(&before)?.parse(&reference)?;
                 principal
                     .0
                     .may_write_provision(&ties(&reference, &draft))
@@ -852,15 +856,15 @@ pub async fn delete_provision(
     let reference = state.reference.clone();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let current = reg::find_provision(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no provision {id}")))?;
-                if_match.check(current.row.version)?;
-                let before = wire(&current);
                 principal
                     .0
                     .may_write_provision(&stored_ties(&reference, &current))
                     .map_err(|d| ApiError::Forbidden(d.0))?;
+                if_match.check(current.row.version)?;
+                let before = wire(&current);
                 let now = changes::now();
                 let mut deleted = current.clone();
                 deleted.row.version += 1;

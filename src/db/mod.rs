@@ -32,7 +32,7 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager<DbConnectio
 pub enum DbError {
     #[error("could not open the database pool")]
     Pool(#[from] r2d2::PoolError),
-    #[error("could not run the migrations: {0}")]
+    #[error("{0}")]
     Migration(String),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
@@ -73,8 +73,7 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         if let DbConnection::Sqlite(_) = conn {
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(r2d2::Error::QueryError)?;
         }
@@ -82,19 +81,26 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     }
 }
 
-/// Opens a pool on `url`, creating the SQLite file's directory when needed.
+/// The SQLite file's path, with its directory created; switches the file to WAL once (a
+/// persistent setting), so the pool's connections do not race to do it.
+fn prepare_sqlite_file(url: &str) -> Result<String, DbError> {
+    let path = sqlite_path(url);
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut conn = SqliteConnection::establish(path)
+        .map_err(|e| DbError::Migration(format!("cannot open {path}: {e}")))?;
+    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")?;
+    Ok(path.to_owned())
+}
+
+/// Opens a pool on `url`, creating the SQLite file (and its directory) when needed.
 pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     let url = match Engine::of(url) {
         Engine::Postgres => url.to_owned(),
-        Engine::Sqlite => {
-            let path = sqlite_path(url);
-            if let Some(dir) = std::path::Path::new(path).parent()
-                && !dir.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(dir)?;
-            }
-            path.to_owned()
-        }
+        Engine::Sqlite => prepare_sqlite_file(url)?,
     };
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
@@ -114,11 +120,20 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
     Ok(applied.len())
 }
 
-/// Opens a single connection (for the command line), outside any pool.
-pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
+/// Opens a single connection (for the command line and tests), outside any pool.
+pub fn establish(url: &str) -> Result<DbConnection, DbError> {
+    let connection_error =
+        |e: diesel::ConnectionError| DbError::Migration(format!("cannot connect: {e}"));
     match Engine::of(url) {
-        Engine::Postgres => DbConnection::establish(url),
-        Engine::Sqlite => DbConnection::establish(sqlite_path(url)),
+        Engine::Postgres => PgConnection::establish(url)
+            .map(DbConnection::Postgres)
+            .map_err(connection_error),
+        Engine::Sqlite => {
+            let path = prepare_sqlite_file(url)?;
+            let mut conn = SqliteConnection::establish(&path).map_err(connection_error)?;
+            conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")?;
+            Ok(DbConnection::Sqlite(conn))
+        }
     }
 }
 
@@ -137,3 +152,20 @@ macro_rules! insert_all {
     };
 }
 pub(crate) use insert_all;
+
+/// A transaction that writes. On SQLite it takes the write lock with its first statement: a
+/// transaction that reads first and upgrades later cannot wait for a concurrent writer and
+/// fails with "database is locked", while one that starts by writing waits (busy timeout).
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::RunQueryDsl;
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(_) = conn {
+            diesel::sql_query("UPDATE changes SET seq = seq WHERE 0 = 1").execute(conn)?;
+        }
+        work(conn)
+    })
+}

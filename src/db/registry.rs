@@ -8,6 +8,7 @@ use super::MultiBackend;
 use super::rows::*;
 use super::schema::*;
 use super::{DbConnection, insert_all};
+use crate::domain::access::OrganisationTies;
 
 /// A provision with its categories, locations and service area.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,9 +148,18 @@ pub fn update_organisation(
     Ok(n == 1)
 }
 
+/// What ties an organisation to municipalities (see [`OrganisationTies`]).
+pub fn organisation_ties(conn: &mut DbConnection, id: &str) -> QueryResult<OrganisationTies> {
+    let (provisions, contracts) = organisation_dependents(conn, id)?;
+    Ok(OrganisationTies {
+        municipalities: organisation_municipalities(conn, id)?,
+        has_work: provisions + contracts > 0,
+    })
+}
+
 /// The municipalities an organisation is tied to: where its live provisions are located or
-/// which they name, and the municipalities of its live contracts.
-pub fn organisation_municipalities(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
+/// which they name (directly or by one of their areas), and those of its live contracts.
+fn organisation_municipalities(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
     let live_provisions = provisions::table
         .filter(provisions::organisation_id.eq(id))
         .filter(provisions::deleted_at.is_null())
@@ -170,6 +180,20 @@ pub fn organisation_municipalities(conn: &mut DbConnection, id: &str) -> QueryRe
             .filter(provision_service_areas::provision_id.eq_any(live_provisions))
             .filter(provision_service_areas::scope.eq("municipality"))
             .select(provision_service_areas::code)
+            .load::<String>(conn)?,
+    );
+    let live_provisions = provisions::table
+        .filter(provisions::organisation_id.eq(id))
+        .filter(provisions::deleted_at.is_null())
+        .select(provisions::id);
+    let served_areas = provision_service_areas::table
+        .filter(provision_service_areas::provision_id.eq_any(live_provisions))
+        .filter(provision_service_areas::scope.eq("area"))
+        .select(provision_service_areas::code);
+    out.extend(
+        areas::table
+            .filter(areas::code.eq_any(served_areas))
+            .select(areas::municipality_code)
             .load::<String>(conn)?,
     );
     out.extend(

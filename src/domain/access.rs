@@ -48,6 +48,14 @@ pub struct Principal {
     pub organisation: Option<String>,
 }
 
+/// What ties an organisation to municipalities: where its live provisions are located or which
+/// they name, its municipal contracts; and whether it has any live provision or contract at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganisationTies {
+    pub municipalities: Vec<String>,
+    pub has_work: bool,
+}
+
 /// Why a write was refused; becomes the detail of a 403.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -87,22 +95,34 @@ impl Principal {
         }
     }
 
-    /// Organisations: any editor may register one; changing one needs a tie to the editor's
-    /// municipalities (a provision or contract there), unless nothing is tied to it yet.
-    pub fn may_write_organisation(&self, tied_to: Option<&[String]>) -> Result<(), Denied> {
+    /// Organisations: any editor may register one. Changing one needs a tie to the editor's
+    /// municipalities (a provision or contract there); one that has nothing yet may be changed
+    /// by any editor, and one that works only regionally or nationally only by an admin.
+    pub fn may_write_organisation(&self, ties: &OrganisationTies) -> Result<(), Denied> {
         if self.role == Role::Admin {
             return Ok(());
         }
         let scope = self.editor_scope("organisations")?;
-        match tied_to {
-            None => Ok(()),
-            Some([]) => Ok(()),
-            Some(ms) if ms.iter().any(|m| scope.contains(m)) => Ok(()),
-            Some(ms) => Err(Denied(format!(
+        if ties.municipalities.iter().any(|m| scope.contains(m)) || !ties.has_work {
+            Ok(())
+        } else if ties.municipalities.is_empty() {
+            Err(Denied(
+                "this organisation works only regionally or nationally; only an admin may change it".into(),
+            ))
+        } else {
+            Err(Denied(format!(
                 "this organisation works in {}, outside your municipalities",
-                ms.join(", ")
-            ))),
+                ties.municipalities.join(", ")
+            )))
         }
+    }
+
+    /// Whether an editor may register a new organisation.
+    pub fn may_register_organisation(&self) -> Result<(), Denied> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        self.editor_scope("organisations").map(|_| ())
     }
 
     /// Contracts: an editor writes only contracts of its own municipalities; regional and
@@ -150,8 +170,17 @@ mod tests {
         assert!(e.may_write_contract(Some("GM0748")).is_ok());
         assert!(e.may_write_contract(Some("GM1674")).is_err());
         assert!(e.may_write_contract(None).is_err());
-        assert!(e.may_write_organisation(Some(&[])).is_ok());
-        assert!(e.may_write_organisation(Some(&["GM1674".into()])).is_err());
+        let ties = |ms: &[&str], has_work| OrganisationTies {
+            municipalities: ms.iter().map(|m| m.to_string()).collect(),
+            has_work,
+        };
+        assert!(e.may_write_organisation(&ties(&[], false)).is_ok());
+        assert!(e.may_write_organisation(&ties(&["GM0748"], true)).is_ok());
+        assert!(e.may_write_organisation(&ties(&["GM1674"], true)).is_err());
+        assert!(
+            e.may_write_organisation(&ties(&[], true)).is_err(),
+            "regional or national work is for admins"
+        );
     }
 
     #[test]

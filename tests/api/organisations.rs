@@ -113,3 +113,68 @@ async fn an_organisation_without_provisions_is_deleted_softly() {
     app.get(&uri).await.assert_problem(404);
     assert_eq!(app.count("organisations WHERE deleted_at IS NOT NULL"), 1);
 }
+
+#[actix_web::test]
+async fn an_organisation_working_only_nationally_is_changed_only_by_an_admin() {
+    let app = spawn_app().await;
+    let national = app.get("/api/v1/provisions?category=ijw-55").await;
+    let org = national.body["items"][0]["organisationId"]
+        .as_str()
+        .expect("organisation")
+        .to_owned();
+    let uri = format!("/api/v1/organisations/{org}");
+    let before = app.counts();
+    let reply = app
+        .call(Method::PATCH, &uri)
+        .token(&editor("GM0003"))
+        .json(&json!({"name": "Gekaapt"}))
+        .send()
+        .await;
+    reply.assert_problem(403);
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("only an admin"))
+    );
+    assert_eq!(app.counts(), before);
+    assert_eq!(
+        app.call(Method::PATCH, &uri)
+            .token(&admin())
+            .json(&json!({"description": "LTA"}))
+            .send()
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn if_match_compares_strongly_and_scope_is_checked_before_the_precondition() {
+    let app = spawn_app().await;
+    let id = app.organisation("Sterk").await;
+    let uri = format!("/api/v1/organisations/{id}");
+    app.call(Method::PATCH, &uri)
+        .token(&admin())
+        .header("If-Match", "W/\"1\"")
+        .json(&json!({"name": "Zwak"}))
+        .send()
+        .await
+        .assert_problem(412);
+    let list = app
+        .get("/api/v1/provisions?municipality=GM1674&category=bibliotheek")
+        .await;
+    let roosendaal = list.body["items"][0]["organisationId"]
+        .as_str()
+        .expect("organisation")
+        .to_owned();
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/organisations/{roosendaal}"),
+    )
+    .token(&editor("GM0748"))
+    .header("If-Match", "\"99\"")
+    .json(&json!({"name": "X"}))
+    .send()
+    .await
+    .assert_problem(403);
+}

@@ -219,7 +219,7 @@ async fn updates_honour_if_match_and_are_logged_field_by_field() {
     let replaced = app
         .call(Method::PUT, &uri)
         .token(&admin())
-        .header("If-Match", "W/\"2\"")
+        .header("If-Match", "\"2\"")
         .json(&replacement)
         .send()
         .await;
