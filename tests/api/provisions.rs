@@ -235,7 +235,11 @@ async fn updates_honour_if_match_and_are_logged_field_by_field() {
     assert_eq!(history[1].actor_role, "municipality-editor");
     let fields: Vec<Value> = serde_json::from_str(&history[1].fields).expect("fields");
     let names: Vec<&str> = fields.iter().filter_map(|f| f["field"].as_str()).collect();
-    assert_eq!(names, ["email", "maxAge", "verifiedAt"], "an unchanged location keeps its id");
+    assert_eq!(
+        names,
+        ["email", "maxAge", "verifiedAt"],
+        "an unchanged location keeps its id"
+    );
     let max_age = fields
         .iter()
         .find(|f| f["field"] == "maxAge")
