@@ -198,7 +198,7 @@ pub struct LookupQuery {
 }
 
 /// A code with its name.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Named {
     pub code: String,
     pub name: String,

@@ -402,6 +402,7 @@ pub async fn create_contract(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::CREATED, &record))
 }
 
@@ -468,6 +469,7 @@ async fn update(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::OK, &record))
 }
 
@@ -563,6 +565,7 @@ pub async fn delete_contract(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

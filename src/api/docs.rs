@@ -11,6 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     API_VERSION, areas, categories, contracts, municipalities, organisations, provisions, regions,
+    search,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -30,7 +31,7 @@ use crate::error::{InvalidParam, Problem};
         categories::list_categories,
         organisations::list_organisations, organisations::create_organisation, organisations::find_organisation,
         organisations::replace_organisation, organisations::patch_organisation, organisations::delete_organisation,
-        provisions::list_provisions, provisions::create_provision, provisions::find_provision,
+        search::list_provisions, provisions::create_provision, provisions::find_provision,
         provisions::replace_provision, provisions::patch_provision, provisions::delete_provision,
         contracts::list_contracts, contracts::create_contract, contracts::find_contract,
         contracts::replace_contract, contracts::patch_contract, contracts::delete_contract,

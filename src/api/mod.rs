@@ -12,7 +12,9 @@ pub mod municipalities;
 pub mod organisations;
 pub mod paging;
 pub mod provisions;
+pub mod read_model;
 pub mod regions;
+pub mod search;
 mod validate;
 
 use std::sync::Arc;
@@ -36,6 +38,7 @@ pub struct AppState {
     pub pool: Pool,
     pub reference: Arc<Reference>,
     pub auth: Arc<auth::TokenVerifier>,
+    pub read_model: Arc<read_model::ReadModel>,
     pub max_body_bytes: usize,
 }
 
@@ -52,6 +55,14 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+
+    /// After a write: brings this instance's search index up to date before answering, so a
+    /// client finds what it just wrote. A failure is logged; the poller retries.
+    pub async fn after_write(&self) {
+        if let Err(e) = self.read_model.refresh(&self.pool, &self.reference).await {
+            tracing::warn!(error = %e, "search index not refreshed after a write");
+        }
     }
 }
 
@@ -241,7 +252,7 @@ pub fn build_app(
                 )
                 .service(
                     resource("/provisions")
-                        .route(web::get().to(provisions::list_provisions))
+                        .route(web::get().to(search::list_provisions))
                         .route(web::post().to(provisions::create_provision)),
                 )
                 .service(

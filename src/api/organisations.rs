@@ -271,6 +271,7 @@ pub async fn create_organisation(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(actix_web::http::StatusCode::CREATED, &row))
 }
 
@@ -322,6 +323,7 @@ async fn update(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(actix_web::http::StatusCode::OK, &row))
 }
 
@@ -406,5 +408,6 @@ pub async fn delete_organisation(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,20 +3,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::Authenticated;
 use super::etag::{IfMatch, etag};
 use super::organisations::parse_time;
-use super::paging::{PageParams, SelfLinks, list_type};
+use super::paging::{SelfLinks, list_type};
 use super::validate::{self, patched};
 use crate::db::changes::{self, Actor};
-use crate::db::registry::{self as reg, ProvisionFilter, ProvisionRecord, Serving};
+use crate::db::registry::{self as reg, ProvisionRecord};
 use crate::db::rows::{LocationRow, ProvisionRow, ServiceAreaRow};
 use crate::domain::FieldErrors;
 use crate::domain::age::AgeRange;
-use crate::domain::codes::{AreaCode, CategoryCode, MunicipalityCode, Postcode, RegionCode};
+use crate::domain::codes::{AreaCode, CategoryCode, MunicipalityCode, Postcode};
 use crate::domain::hours::{PeriodText, check_no_overlap};
 use crate::domain::location::NlPoint;
 use crate::domain::registry::{Access, LocationDraft, ProvisionDraft, Status};
@@ -558,112 +558,6 @@ fn require_organisation(
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ProvisionQuery {
-    /// Only provisions that serve residents of this municipality (national, regional,
-    /// municipal or wijk service areas that cover it).
-    #[param(example = "GM0748")]
-    pub municipality: Option<String>,
-    /// Only provisions that serve residents somewhere in this region.
-    #[param(example = "JZ36")]
-    pub region: Option<String>,
-    /// Only provisions in this category or one below it.
-    #[param(example = "opvoeden")]
-    pub category: Option<String>,
-    /// `open` or `indicated`.
-    pub access: Option<String>,
-    /// `active` or `inactive`.
-    pub status: Option<String>,
-    /// Only provisions of this organisation.
-    pub organisation: Option<uuid::Uuid>,
-}
-
-impl ProvisionQuery {
-    fn filter(&self, reference: &Reference) -> Result<ProvisionFilter, ApiError> {
-        let mut e = FieldErrors::new();
-        let mut filter = ProvisionFilter {
-            organisation: self.organisation.map(|o| o.to_string()),
-            ..Default::default()
-        };
-        if let Some(m) = &self.municipality {
-            match MunicipalityCode::parse(m)
-                .map_err(|e| e.to_string())
-                .and_then(|m| {
-                    reference
-                        .municipalities
-                        .get(m.as_str())
-                        .ok_or_else(|| format!("there is no municipality {m}"))
-                }) {
-                Ok(m) => filter.serving.push(Serving {
-                    regions: vec![m.region_code.clone()],
-                    municipalities: vec![m.code.clone()],
-                    areas: reference.areas_of(&m.code).to_vec(),
-                }),
-                Err(msg) => e.add("municipality", msg),
-            }
-        }
-        if let Some(r) = &self.region {
-            match RegionCode::parse(r)
-                .map_err(|e| e.to_string())
-                .and_then(|r| {
-                    reference
-                        .regions
-                        .get(r.as_str())
-                        .ok_or_else(|| format!("there is no region {r}"))
-                }) {
-                Ok(r) => filter.serving.push(Serving {
-                    regions: vec![r.code.clone()],
-                    municipalities: r.members.clone(),
-                    areas: r
-                        .members
-                        .iter()
-                        .flat_map(|m| reference.areas_of(m).iter().cloned())
-                        .collect(),
-                }),
-                Err(msg) => e.add("region", msg),
-            }
-        }
-        if let Some(c) = &self.category
-            && let Some((code, _)) = e.check("category", category(reference, c))
-        {
-            filter.categories = Some(reference.category_with_descendants(code.as_str()));
-        }
-        if let Some(a) = &self.access {
-            filter.access = e
-                .check("access", Access::parse(a))
-                .map(|a| a.as_str().to_owned());
-        }
-        if let Some(s) = &self.status {
-            filter.status = e
-                .check("status", Status::parse(s))
-                .map(|s| s.as_str().to_owned());
-        }
-        Ok(e.finish(|| filter)?)
-    }
-}
-
-/// List provisions, by name; filters combine with AND.
-#[utoipa::path(get, path = "/provisions", tag = "provisions", operation_id = "list_provisions",
-    params(ProvisionQuery, PageParams),
-    responses((status = 200, description = "The provisions", body = ProvisionList)))]
-pub async fn list_provisions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<ProvisionQuery>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, ApiError> {
-    let filter = query.filter(&state.reference);
-    let page = page.into_inner().parse();
-    let (filter, page) = (filter?, page?);
-    let found = state
-        .db(move |conn| Ok(reg::list_provisions(conn, &filter, page)?))
-        .await?;
-    let items = found.items.iter().map(wire).collect();
-    Ok(HttpResponse::Ok().json(ProvisionList::new(&req, items, found.total, page)))
-}
-
 /// One provision.
 #[utoipa::path(get, path = "/provisions/{id}", tag = "provisions", operation_id = "find_provision",
     params(("id" = uuid::Uuid, Path, description = "Provision id")),
@@ -717,6 +611,7 @@ pub async fn create_provision(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::CREATED, &record))
 }
 
@@ -774,6 +669,7 @@ async fn update(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::OK, &record))
 }
 
@@ -888,6 +784,7 @@ pub async fn delete_provision(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpServer;
 
 use super::AnyError;
+use crate::api::read_model::{ReadModel, spawn_poller};
 use crate::api::{AppState, auth::TokenVerifier, build_app};
 use crate::config::{ServeSettings, Settings};
 use crate::db;
@@ -34,10 +35,18 @@ pub fn prepare(
         areas = reference.areas.len(),
         "reference data loaded"
     );
+    let started = std::time::Instant::now();
+    let index = crate::api::read_model::load(&mut conn, &reference).map_err(|e| e.to_string())?;
+    tracing::info!(
+        provisions = index.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
     Ok(AppState {
         pool,
         reference: Arc::new(reference),
         auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
+        read_model: Arc::new(ReadModel::new(index)),
         max_body_bytes,
     })
 }
@@ -47,6 +56,7 @@ pub fn serve(settings: &Settings, serve: &ServeSettings) -> Result<(), AnyError>
     let bind = serve.bind.clone();
     let workers = serve.workers;
     actix_web::rt::System::new().block_on(async move {
+        spawn_poller(state.clone());
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(20)
             .bind(&bind)?;

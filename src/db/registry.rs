@@ -58,17 +58,6 @@ pub struct Serving {
     pub areas: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct ProvisionFilter {
-    pub organisation: Option<String>,
-    pub access: Option<String>,
-    pub status: Option<String>,
-    /// The requested categories with all their descendants.
-    pub categories: Option<Vec<String>>,
-    /// Every entry must hold (AND): e.g. a municipality and a region.
-    pub serving: Vec<Serving>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Organisations
 
@@ -240,71 +229,6 @@ pub fn organisation_names(
 
 // ---------------------------------------------------------------------------------------------
 // Provisions
-
-fn provision_query(filter: &ProvisionFilter) -> provisions::BoxedQuery<'static, MultiBackend> {
-    let mut q = provisions::table
-        .filter(provisions::deleted_at.is_null())
-        .into_boxed();
-    if let Some(org) = &filter.organisation {
-        q = q.filter(provisions::organisation_id.eq(org.clone()));
-    }
-    if let Some(access) = &filter.access {
-        q = q.filter(provisions::access.eq(access.clone()));
-    }
-    if let Some(status) = &filter.status {
-        q = q.filter(provisions::status.eq(status.clone()));
-    }
-    if let Some(categories) = &filter.categories {
-        q = q.filter(
-            provisions::id.eq_any(
-                provision_categories::table
-                    .filter(provision_categories::category_code.eq_any(categories.clone()))
-                    .select(provision_categories::provision_id),
-            ),
-        );
-    }
-    for serving in &filter.serving {
-        use provision_service_areas as psa;
-        q = q.filter(
-            provisions::id.eq_any(
-                psa::table
-                    .filter(
-                        psa::scope
-                            .eq("national")
-                            .or(psa::scope
-                                .eq("region")
-                                .and(psa::code.eq_any(serving.regions.clone())))
-                            .or(psa::scope
-                                .eq("municipality")
-                                .and(psa::code.eq_any(serving.municipalities.clone())))
-                            .or(psa::scope
-                                .eq("area")
-                                .and(psa::code.eq_any(serving.areas.clone()))),
-                    )
-                    .select(psa::provision_id),
-            ),
-        );
-    }
-    q
-}
-
-pub fn list_provisions(
-    conn: &mut DbConnection,
-    filter: &ProvisionFilter,
-    page: PageRequest,
-) -> QueryResult<Page<ProvisionRecord>> {
-    let total = provision_query(filter).count().get_result(conn)?;
-    let rows = provision_query(filter)
-        .order((provisions::name.asc(), provisions::id.asc()))
-        .limit(page.page_size)
-        .offset(page.offset())
-        .select(ProvisionRow::as_select())
-        .load(conn)?;
-    Ok(Page {
-        items: with_children(conn, rows)?,
-        total,
-    })
-}
 
 pub fn find_provision(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ProvisionRecord>> {
     let row = provisions::table
@@ -576,4 +500,74 @@ pub fn update_contract(
     .execute(conn)?;
     insert_contract_categories(conn, record)?;
     Ok(true)
+}
+
+/// Every live provision with its children, for building the search index. Children are read
+/// table by table (no id lists: there may be more ids than an engine takes as parameters).
+pub fn all_provisions(conn: &mut DbConnection) -> QueryResult<Vec<ProvisionRecord>> {
+    let live = || {
+        provisions::table
+            .filter(provisions::deleted_at.is_null())
+            .select(provisions::id)
+    };
+    let rows = provisions::table
+        .filter(provisions::deleted_at.is_null())
+        .select(ProvisionRow::as_select())
+        .load(conn)?;
+    let mut categories: HashMap<String, Vec<String>> = HashMap::new();
+    for c in provision_categories::table
+        .filter(provision_categories::provision_id.eq_any(live()))
+        .select(ProvisionCategoryRow::as_select())
+        .load(conn)?
+    {
+        categories
+            .entry(c.provision_id)
+            .or_default()
+            .push(c.category_code);
+    }
+    let mut locations: HashMap<String, Vec<LocationRow>> = HashMap::new();
+    for l in provision_locations::table
+        .filter(provision_locations::provision_id.eq_any(live()))
+        .order((
+            provision_locations::provision_id,
+            provision_locations::position,
+        ))
+        .select(LocationRow::as_select())
+        .load(conn)?
+    {
+        locations.entry(l.provision_id.clone()).or_default().push(l);
+    }
+    let mut areas: HashMap<String, Vec<ServiceAreaRow>> = HashMap::new();
+    for s in provision_service_areas::table
+        .filter(provision_service_areas::provision_id.eq_any(live()))
+        .select(ServiceAreaRow::as_select())
+        .load(conn)?
+    {
+        areas.entry(s.provision_id.clone()).or_default().push(s);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut categories = categories.remove(&row.id).unwrap_or_default();
+            categories.sort();
+            let mut service_areas = areas.remove(&row.id).unwrap_or_default();
+            service_areas.sort_by(|a, b| (&a.scope, &a.code).cmp(&(&b.scope, &b.code)));
+            ProvisionRecord {
+                locations: locations.remove(&row.id).unwrap_or_default(),
+                categories,
+                service_areas,
+                row,
+            }
+        })
+        .collect())
+}
+
+/// Id and name of every live organisation.
+pub fn all_organisation_names(conn: &mut DbConnection) -> QueryResult<HashMap<String, String>> {
+    Ok(organisations::table
+        .filter(organisations::deleted_at.is_null())
+        .select((organisations::id, organisations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
 }

@@ -2,12 +2,14 @@
 
 pub mod access;
 pub mod age;
+pub mod clock;
 pub mod codes;
 pub mod contact;
 pub mod hours;
 pub mod location;
 pub mod registry;
 pub mod scope;
+pub mod text;
 
 /// A problem with one field of an input, reported to the client as an `errors[]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

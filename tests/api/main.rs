@@ -9,4 +9,5 @@ mod openapi;
 mod organisations;
 mod provisions;
 mod reference;
+mod search;
 mod seed;

@@ -413,7 +413,7 @@ async fn category_filters_include_descendants_and_combine_with_access() {
     invalid.assert_problem(400);
     assert_eq!(
         invalid.invalid_fields(),
-        ["municipality", "category", "access", "status"]
+        ["category[0]", "municipality", "access", "status"]
     );
 }
 

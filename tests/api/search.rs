@@ -1,0 +1,340 @@
+//! Search compared with a brute-force computation over the same data, and its edge cases.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, admin, spawn_app};
+use sociale_kaart::db::registry::{ProvisionRecord, all_provisions};
+use sociale_kaart::domain::location::NlPoint;
+use sociale_kaart::domain::text::fold;
+
+struct Expect<'a> {
+    origin: (f64, f64),
+    radius: f64,
+    municipality: &'a str,
+    region: &'a str,
+    area: Option<&'a str>,
+    categories: Option<Vec<String>>,
+    age: Option<i32>,
+    access: Option<&'a str>,
+}
+
+/// The search, computed the slow and obvious way.
+fn brute_force(records: &[ProvisionRecord], x: &Expect<'_>) -> Vec<(String, Option<i64>)> {
+    let origin = NlPoint::new(x.origin.0, x.origin.1).expect("origin");
+    let mut located = Vec::new();
+    let mut unlocated = Vec::new();
+    for r in records {
+        let covers = r.service_areas.iter().any(|s| match s.scope.as_str() {
+            "national" => true,
+            "region" => s.code == x.region,
+            "municipality" => s.code == x.municipality,
+            _ => x.area == Some(s.code.as_str()),
+        });
+        let matches = r.row.status == "active"
+            && covers
+            && x.categories
+                .as_ref()
+                .is_none_or(|cs| r.categories.iter().any(|c| cs.contains(c)))
+            && x.age
+                .is_none_or(|a| r.row.min_age <= a && a <= r.row.max_age)
+            && x.access.is_none_or(|a| r.row.access == a);
+        if !matches {
+            continue;
+        }
+        let key = (fold(&r.row.name), r.row.id.clone());
+        if r.locations.is_empty() {
+            unlocated.push((key, None));
+        } else {
+            let d = r
+                .locations
+                .iter()
+                .map(|l| origin.distance_m(NlPoint::new(l.lat, l.lon).expect("in NL")))
+                .fold(f64::INFINITY, f64::min);
+            if d <= x.radius {
+                located.push((key, Some(d)));
+            }
+        }
+    }
+    located.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .expect("finite")
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    unlocated.sort_by(|a, b| a.0.cmp(&b.0));
+    located
+        .into_iter()
+        .chain(unlocated)
+        .map(|((_, id), d)| (id, d.map(|d: f64| d.round() as i64)))
+        .collect()
+}
+
+async fn all_hits(app: &TestApp, query: &str) -> Vec<(String, Option<i64>)> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let reply = app
+            .get(&format!(
+                "/api/v1/provisions?{query}&pageSize=100&page={page}"
+            ))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let items = reply.body["items"].as_array().expect("items").clone();
+        out.extend(items.iter().map(|p| {
+            (
+                p["id"].as_str().expect("id").to_owned(),
+                p["distanceM"].as_f64().map(|d| d.round() as i64),
+            )
+        }));
+        if items.len() < 100 {
+            break;
+        }
+    }
+    out
+}
+
+fn records(app: &TestApp) -> Vec<ProvisionRecord> {
+    let mut conn = app.state.pool.get().expect("connection");
+    all_provisions(&mut conn).expect("provisions")
+}
+
+#[actix_web::test]
+async fn search_around_a_postcode_equals_a_brute_force_search() {
+    let app = spawn_app().await;
+    let records = records(&app);
+    let pc = app
+        .state
+        .reference
+        .postcodes
+        .get("4611")
+        .expect("4611")
+        .clone();
+    let area = pc.area_code.clone();
+    let expand = |c: &str| app.state.reference.category_with_descendants(c);
+    for (query, categories, radius, age, access) in [
+        ("postcode=4611", None, 10_000.0, None, None),
+        ("postcode=4611&radius=25000", None, 25_000.0, None, None),
+        (
+            "postcode=4611&category=opvoeden",
+            Some(expand("opvoeden")),
+            10_000.0,
+            None,
+            None,
+        ),
+        (
+            "postcode=4611&category=sportvereniging&category=bibliotheek",
+            Some([expand("sportvereniging"), expand("bibliotheek")].concat()),
+            5_000.0,
+            None,
+            None,
+        ),
+        (
+            "postcode=4611&radius=40000&age=3",
+            None,
+            40_000.0,
+            Some(3),
+            None,
+        ),
+        (
+            "postcode=4611&radius=60000&access=indicated",
+            None,
+            60_000.0,
+            None,
+            Some("indicated"),
+        ),
+    ] {
+        let expected = brute_force(
+            &records,
+            &Expect {
+                origin: (pc.lat, pc.lon),
+                radius,
+                municipality: "GM0748",
+                region: "JZ36",
+                area: area.as_deref(),
+                categories,
+                age,
+                access,
+            },
+        );
+        assert!(!expected.is_empty(), "{query} should find something");
+        assert_eq!(all_hits(&app, query).await, expected, "{query}");
+    }
+}
+
+#[actix_web::test]
+async fn a_provision_for_roosendaal_is_never_offered_to_a_family_in_zundert() {
+    let app = spawn_app().await;
+    let org = app.organisation("Welzijn Roosendaal").await;
+    // Located in Zundert itself, but only for residents of Roosendaal.
+    let body = json!({
+        "organisationId": org, "name": "Alleen Roosendalers", "categories": ["maatschappelijk-werk"], "access": "open",
+        "minAge": 0, "maxAge": 23, "freeOfCharge": true,
+        "locations": [{"street": "Markt", "houseNumber": "1", "postcode": "4881 AA", "city": "Zundert", "lat": 51.4715, "lon": 4.6559}],
+        "serviceAreas": [{"scope": "municipality", "code": "GM1674"}]
+    });
+    let created = app
+        .call(Method::POST, "/api/v1/provisions")
+        .token(&admin())
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let zundert = all_hits(&app, "lat=51.4715&lon=4.6559&category=maatschappelijk-werk").await;
+    assert!(zundert.iter().all(|(i, _)| *i != id), "offered to Zundert");
+    let roosendaler_in_zundert = all_hits(
+        &app,
+        "lat=51.4715&lon=4.6559&municipality=GM1674&category=maatschappelijk-werk",
+    )
+    .await;
+    assert_eq!(
+        roosendaler_in_zundert.first().map(|h| h.0.clone()),
+        Some(id),
+        "nearest for a resident of Roosendaal"
+    );
+}
+
+async fn provision(app: &TestApp, name: &str, extra: Value) -> String {
+    let org = app.organisation("Test").await;
+    let mut body = json!({
+        "organisationId": org, "name": name, "categories": ["buurthuis"], "access": "open",
+        "minAge": 4, "maxAge": 12, "freeOfCharge": true,
+        "locations": [{"street": "Kerkstraat", "houseNumber": "1", "postcode": "4611 AA", "city": "Bergen op Zoom", "lat": 51.4950, "lon": 4.2870}],
+        "serviceAreas": [{"scope": "municipality", "code": "GM0748"}]
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        body[k] = v.clone();
+    }
+    let created = app
+        .call(Method::POST, "/api/v1/provisions")
+        .token(&admin())
+        .json(&body)
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.body["id"].as_str().expect("id").to_owned()
+}
+
+async fn found(app: &TestApp, query: &str, id: &str) -> bool {
+    all_hits(app, query).await.iter().any(|(i, _)| i == id)
+}
+
+#[actix_web::test]
+async fn age_bounds_are_inclusive() {
+    let app = spawn_app().await;
+    let id = provision(&app, "Kinderclub", json!({})).await;
+    for (age, expected) in [(3, false), (4, true), (12, true), (13, false)] {
+        assert_eq!(
+            found(&app, &format!("postcode=4611&age={age}"), &id).await,
+            expected,
+            "age {age}"
+        );
+    }
+    let invalid = app
+        .get("/api/v1/provisions?age=28&radius=0&postcode=4611")
+        .await;
+    invalid.assert_problem(400);
+    assert_eq!(invalid.invalid_fields(), ["age", "radius"]);
+}
+
+#[actix_web::test]
+async fn opening_hours_include_the_opening_minute_and_exclude_the_closing_one() {
+    let app = spawn_app().await;
+    let id = provision(
+        &app,
+        "Avondinloop",
+        json!({"openingHours": [{"day": "monday", "opens": "19:00", "closes": "24:00"}, {"day": "tuesday", "opens": "00:00", "closes": "01:00"}]}),
+    )
+    .await;
+    // 2026-11-23 is a Monday; Dutch winter time is UTC+1.
+    for (at, expected) in [
+        ("2026-11-23T18:59:00%2B01:00", false),
+        ("2026-11-23T19:00:00%2B01:00", true),
+        ("2026-11-23T23:59:00%2B01:00", true),
+        ("2026-11-24T00:00:00%2B01:00", true),
+        ("2026-11-24T00:59:00%2B01:00", true),
+        ("2026-11-24T01:00:00%2B01:00", false),
+        ("2026-11-23T18:30:00Z", true),
+        ("2026-11-25T20:00:00%2B01:00", false),
+    ] {
+        assert_eq!(
+            found(&app, &format!("postcode=4611&openAt={at}"), &id).await,
+            expected,
+            "{at}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn text_search_folds_accents_matches_plurals_and_prefixes() {
+    let app = spawn_app().await;
+    let cafe = provision(&app, "Café de Jeugd", json!({})).await;
+    let library = provision(
+        &app,
+        "Bibliotheek aan Zee",
+        json!({"categories": ["bibliotheek"]}),
+    )
+    .await;
+    assert!(found(&app, "q=cafe", &cafe).await);
+    assert!(found(&app, "q=CAF%C3%89%20jeugd", &cafe).await);
+    assert!(
+        !found(&app, "q=cafe%20bibliotheek", &cafe).await,
+        "all words must match"
+    );
+    assert!(found(&app, "q=bibliotheken", &library).await);
+    assert!(found(&app, "q=biblio", &library).await);
+    let parenting = all_hits(&app, "q=opvoe&municipality=GM0748").await;
+    assert!(
+        !parenting.is_empty(),
+        "type-ahead finds Opvoedondersteuning"
+    );
+}
+
+#[actix_web::test]
+async fn provisions_without_a_location_come_last_without_a_distance() {
+    let app = spawn_app().await;
+    let hits = all_hits(&app, "postcode=4611&radius=3000").await;
+    let first_unlocated = hits
+        .iter()
+        .position(|h| h.1.is_none())
+        .expect("national online help");
+    assert!(first_unlocated > 0);
+    assert!(hits[first_unlocated..].iter().all(|h| h.1.is_none()));
+    assert!(hits[..first_unlocated].windows(2).all(|w| w[0].1 <= w[1].1));
+    let reply = app
+        .get("/api/v1/provisions?postcode=4611&radius=3000")
+        .await;
+    assert_eq!(reply.body["place"]["municipality"]["code"], "GM0748");
+    assert_eq!(reply.body["radiusM"], 3000.0);
+}
+
+#[actix_web::test]
+async fn a_new_provision_is_found_at_once_and_a_deleted_one_no_longer() {
+    let app = spawn_app().await;
+    let id = provision(&app, "Nieuw Buurthuis", json!({})).await;
+    assert!(found(&app, "q=nieuw%20buurthuis", &id).await);
+    let gone = app
+        .call(Method::DELETE, &format!("/api/v1/provisions/{id}"))
+        .token(&admin())
+        .send()
+        .await;
+    assert_eq!(gone.status, 204);
+    assert!(!found(&app, "q=nieuw%20buurthuis", &id).await);
+}
+
+#[actix_web::test]
+async fn search_refuses_conflicting_or_invalid_origins() {
+    let app = spawn_app().await;
+    for (query, field) in [
+        ("postcode=4611&lat=51.5&lon=4.3", "postcode"),
+        ("lat=51.5", "lat"),
+        ("postcode=1002", "postcode"),
+        ("area=WK999999", "area"),
+        ("radius=500", "radius"),
+        ("language=NL", "language"),
+        ("openAt=2026-11-23T19:00:00Z&openNow=true", "openNow"),
+    ] {
+        let reply = app.get(&format!("/api/v1/provisions?{query}")).await;
+        reply.assert_problem(400);
+        assert_eq!(reply.invalid_fields(), [field], "{query}");
+    }
+}
