@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    API_VERSION, areas, categories, contracts, municipalities, organisations, provisions, regions,
-    search,
+    API_VERSION, alternatives, areas, categories, contracts, municipalities, organisations,
+    provisions, regions, search,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -29,6 +29,7 @@ use crate::error::{InvalidParam, Problem};
         municipalities::list_municipalities, municipalities::find_municipality,
         areas::list_areas, areas::lookup_area, areas::find_area,
         categories::list_categories,
+        alternatives::find_alternatives,
         organisations::list_organisations, organisations::create_organisation, organisations::find_organisation,
         organisations::replace_organisation, organisations::patch_organisation, organisations::delete_organisation,
         search::list_provisions, provisions::create_provision, provisions::find_provision,
@@ -43,6 +44,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "organisations", description = "Providers of provisions"),
         (name = "provisions", description = "Basic provisions and specialist care offers"),
         (name = "contracts", description = "Who contracted which specialist provider"),
+        (name = "access teams", description = "Open alternatives before a referral, and to whom a referral may go"),
     )
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! The HTTP interface: actix-web handlers per resource, the OpenAPI document, and the pieces
 //! every handler shares (state, auth, paging, ETags, problem+json for framework errors).
 
+pub mod alternatives;
 pub mod areas;
 pub mod auth;
 pub mod categories;
@@ -237,6 +238,9 @@ pub fn build_app(
                 .service(resource("/areas").route(web::get().to(areas::list_areas)))
                 .service(resource("/areas/lookup").route(web::get().to(areas::lookup_area)))
                 .service(resource("/areas/{code}").route(web::get().to(areas::find_area)))
+                .service(
+                    resource("/alternatives").route(web::get().to(alternatives::find_alternatives)),
+                )
                 .service(resource("/categories").route(web::get().to(categories::list_categories)))
                 .service(
                     resource("/organisations")

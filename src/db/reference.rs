@@ -35,13 +35,12 @@ pub fn load_reference(conn: &mut DbConnection) -> Result<Reference, LoadError> {
     let categories = categories::table
         .select(CategoryRow::as_select())
         .load(conn)?;
-    Ok(Reference::build(
-        regions,
-        municipalities,
-        areas,
-        postcodes,
-        categories,
-    )?)
+    let mut reference = Reference::build(regions, municipalities, areas, postcodes, categories)?;
+    reference.open_alternatives = super::seed::open_alternatives()
+        .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
+        .into_iter()
+        .collect();
+    Ok(reference)
 }
 
 /// The GeoJSON geometry text of a municipality.

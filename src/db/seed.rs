@@ -23,6 +23,7 @@ const WIJKEN_CSV: &str = seed_file!("cbs/wijken-2024.csv");
 const WIJKEN_GEOJSON: &str = seed_file!("cbs/wijken-2024.geojson");
 const POSTCODES_CSV: &str = seed_file!("cbs/pc4-centroiden-2024.csv");
 const CATEGORIES_CSV: &str = seed_file!("domain/categories.csv");
+const OPEN_ALTERNATIVES_CSV: &str = seed_file!("domain/ijw-open-alternatives.csv");
 
 /// How many rows one INSERT carries: well below both engines' bind-parameter limits.
 const BATCH: usize = 200;
@@ -298,6 +299,31 @@ fn categories() -> Result<Vec<CategoryRow>, SeedError> {
     )
 }
 
+#[derive(Deserialize)]
+struct OpenAlternativesCsv {
+    ijw_category: String,
+    open_categories: String,
+}
+
+/// Which open categories to try first for each iJw product category
+/// (`seed-data/domain/ijw-open-alternatives.csv`; edit it and rebuild to change the advice).
+pub fn open_alternatives() -> Result<Vec<(String, Vec<String>)>, SeedError> {
+    Ok(
+        read_csv::<OpenAlternativesCsv>("domain/ijw-open-alternatives.csv", OPEN_ALTERNATIVES_CSV)?
+            .into_iter()
+            .map(|r| {
+                let open = r
+                    .open_categories
+                    .split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                (r.ijw_category, open)
+            })
+            .collect(),
+    )
+}
+
 /// Inserts the rows whose key is not there yet, in batches; returns how many were new.
 macro_rules! insert_missing {
     ($conn:expr, $table:path, $key:path, $rows:expr, |$r:ident| $row_key:expr) => {{
@@ -360,5 +386,15 @@ mod tests {
         assert_eq!(postcodes.iter().filter(|p| !p.reliable).count(), 87);
         let categories = categories().expect("categories");
         assert!(categories.iter().any(|c| c.code == "ijw-45"));
+        let open: std::collections::HashMap<&str, &str> = categories
+            .iter()
+            .map(|c| (c.code.as_str(), c.access.as_str()))
+            .collect();
+        for (ijw, alternatives) in open_alternatives().expect("mapping") {
+            assert_eq!(open.get(ijw.as_str()), Some(&"indicated"), "{ijw}");
+            for a in alternatives {
+                assert_eq!(open.get(a.as_str()), Some(&"open"), "{ijw} -> {a}");
+            }
+        }
     }
 }

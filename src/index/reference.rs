@@ -124,6 +124,8 @@ pub struct Reference {
     pub categories: BTreeMap<String, Category>,
     /// Category codes in taxonomy order.
     pub category_order: Vec<String>,
+    /// Open categories worth trying first, per iJw product category.
+    pub open_alternatives: HashMap<String, Vec<String>>,
     areas_by_municipality: HashMap<String, Vec<String>>,
     wijk_polygons: PolygonIndex,
     municipality_polygons: PolygonIndex,

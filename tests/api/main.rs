@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod alternatives;
 mod auth;
 mod contracts;
 mod http;

@@ -1,0 +1,317 @@
+//! The access-team question: a family here has this need — which freely accessible provision
+//! can help first, and if we must refer, to whom may we?
+
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::search::{Place, ProvisionHit, hit_json, resolve_origin};
+use crate::db::registry::{self as reg, ContractFilter, PageRequest, Serving};
+use crate::domain::FieldErrors;
+use crate::domain::clock::amsterdam_offset_hours;
+use crate::error::ApiError;
+use crate::index::Reference;
+use crate::index::provisions::{Reach, SearchQuery};
+
+/// Reach of an open category without one in the taxonomy, in metres.
+const DEFAULT_REACH_M: f64 = 10_000.0;
+/// How many open alternatives are listed at most.
+const MAX_ALTERNATIVES: usize = 25;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AlternativesQuery {
+    /// The family's four-digit postcode; or give `area`, or `lat` and `lon`.
+    #[param(example = "4611")]
+    pub postcode: Option<String>,
+    /// The family's wijk or buurt.
+    pub area: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The need, as a category: an open one (e.g. `opvoedondersteuning`) or an iJw product
+    /// category of specialist care (e.g. `ijw-45`).
+    #[param(example = "ijw-45")]
+    pub need: String,
+    /// The child's age in years.
+    #[param(minimum = 0, maximum = 27, example = 9)]
+    pub age: Option<i64>,
+    /// The day the referral would start; contracts must be valid on it. Default today.
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-23")]
+    pub date: Option<NaiveDate>,
+}
+
+/// The need as understood.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Need {
+    pub code: String,
+    pub name: String,
+    /// `open` or `indicated`.
+    pub access: String,
+}
+
+/// A contracted specialist provider for this family.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractedProvider {
+    pub organisation_id: uuid::Uuid,
+    pub name: String,
+    pub agb_code: Option<String>,
+    pub kvk_number: Option<String>,
+    pub contract_id: uuid::Uuid,
+    /// Who contracted: `municipality`, `region` or `national`.
+    pub scope: String,
+    pub scope_code: Option<String>,
+    /// The contract's iJw categories that meet the need.
+    pub categories: Vec<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// The answer for an access team.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Alternatives {
+    pub place: Place,
+    pub need: Need,
+    /// The day contracts were checked for.
+    pub date: NaiveDate,
+    /// The open categories searched.
+    pub open_categories: Vec<String>,
+    /// Open provisions within reach that serve the family, nearest first; those without a
+    /// location (online, telephone) last. At most 25.
+    #[schema(value_type = Vec<ProvisionHit>)]
+    pub open_alternatives: Vec<Box<RawValue>>,
+    /// How many open alternatives there are in all.
+    pub open_alternatives_total: usize,
+    /// True when no open provision is within reach: say so to the family's team plainly.
+    pub no_open_alternative_within_reach: bool,
+    /// A sentence for the access team.
+    pub message: String,
+    /// Specialist providers with a contract valid on `date` that covers the family's
+    /// municipality (by the municipality, its region, or nationally) for the need.
+    pub contracted_providers: Vec<ContractedProvider>,
+}
+
+/// Today in the Netherlands.
+fn dutch_today() -> NaiveDate {
+    let now = chrono::Utc::now();
+    (now + chrono::Duration::hours(amsterdam_offset_hours(now))).date_naive()
+}
+
+/// The open categories to search for a need, and the iJw categories to find contracts for.
+fn plan(reference: &Reference, need: &str) -> (Vec<String>, Vec<String>) {
+    let with_descendants = reference.category_with_descendants(need);
+    let is_open = |c: &String| {
+        reference
+            .categories
+            .get(c)
+            .is_some_and(|c| c.access == "open")
+    };
+    let ijw: Vec<String> = with_descendants
+        .iter()
+        .filter(|c| {
+            reference
+                .categories
+                .get(*c)
+                .is_some_and(|c| c.ijw_code.is_some())
+        })
+        .cloned()
+        .collect();
+    let mut open: Vec<String> = with_descendants
+        .iter()
+        .filter(|c| is_open(c))
+        .cloned()
+        .collect();
+    for code in &ijw {
+        for alternative in reference.open_alternatives.get(code).into_iter().flatten() {
+            open.extend(reference.category_with_descendants(alternative));
+        }
+    }
+    open.sort();
+    open.dedup();
+    (open, ijw)
+}
+
+/// Open alternatives near the family first, then the contracted specialist providers.
+#[utoipa::path(get, path = "/alternatives", tag = "access teams", operation_id = "find_alternatives",
+    params(AlternativesQuery),
+    responses((status = 200, description = "Open alternatives and contracted providers for this family", body = Alternatives)))]
+pub async fn find_alternatives(
+    state: web::Data<AppState>,
+    query: web::Query<AlternativesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = state.reference.clone();
+    let mut e = FieldErrors::new();
+    let origin = resolve_origin(
+        &reference,
+        &mut e,
+        query.postcode.as_deref(),
+        query.area.as_deref(),
+        query.lat,
+        query.lon,
+        None,
+    );
+    if query.postcode.is_none()
+        && query.area.is_none()
+        && query.lat.is_none()
+        && query.lon.is_none()
+    {
+        e.add(
+            "postcode",
+            "give where the family lives: postcode, area, or lat and lon",
+        );
+    }
+    let need = e
+        .check("need", super::provisions::category(&reference, &query.need))
+        .map(|(c, _)| c);
+    let age = query.age.and_then(|a| {
+        let ok = u8::try_from(a)
+            .ok()
+            .filter(|a| *a <= crate::domain::age::MAX_AGE);
+        if ok.is_none() {
+            e.add("age", "age must be between 0 and 27");
+        }
+        ok
+    });
+    let errors = e.into_vec();
+    let (Some(need), Some(resident), Some(place), true) = (
+        need,
+        origin.resident.clone(),
+        origin.place(&reference),
+        errors.is_empty(),
+    ) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let date = query.date.unwrap_or_else(dutch_today);
+    let (open, ijw) = plan(&reference, need.as_str());
+    let max_reach = open
+        .iter()
+        .filter_map(|c| reference.categories.get(c)?.default_reach_m)
+        .map(f64::from)
+        .fold(DEFAULT_REACH_M, f64::max);
+    let index = state.read_model.index();
+    let hits = if open.is_empty() {
+        Vec::new()
+    } else {
+        index.search(&SearchQuery {
+            origin: origin.point,
+            reach: Some(Reach::PerCategory {
+                default_m: DEFAULT_REACH_M,
+                max_m: max_reach,
+            }),
+            resident: Some(resident.clone()),
+            categories: Some(open.clone()),
+            access: Some("open".into()),
+            active: Some(true),
+            age,
+            ..Default::default()
+        })
+    };
+    let needs_referral = !ijw.is_empty();
+    let providers = if ijw.is_empty() {
+        Vec::new()
+    } else {
+        let filter = ContractFilter {
+            applying: vec![Serving {
+                regions: vec![resident.region.clone()],
+                municipalities: vec![resident.municipality.clone()],
+                areas: Vec::new(),
+            }],
+            categories: Some(ijw.clone()),
+            valid_on: Some(date.to_string()),
+            ..Default::default()
+        };
+        state
+            .db(move |conn| {
+                let contracts = reg::list_contracts(
+                    conn,
+                    &filter,
+                    PageRequest {
+                        page: 1,
+                        page_size: 1000,
+                    },
+                )?
+                .items;
+                let mut out = Vec::new();
+                for c in contracts {
+                    let Some(org) = reg::find_organisation(conn, &c.row.organisation_id)? else {
+                        continue;
+                    };
+                    out.push(ContractedProvider {
+                        organisation_id: uuid::Uuid::parse_str(&org.id).unwrap_or_default(),
+                        name: org.name,
+                        agb_code: org.agb_code,
+                        kvk_number: org.kvk_number,
+                        contract_id: uuid::Uuid::parse_str(&c.row.id).unwrap_or_default(),
+                        scope: c.row.scope.clone(),
+                        scope_code: c.row.scope_code.clone(),
+                        categories: c
+                            .categories
+                            .iter()
+                            .filter(|x| ijw.contains(x))
+                            .cloned()
+                            .collect(),
+                        valid_from: NaiveDate::parse_from_str(&c.row.valid_from, "%Y-%m-%d")
+                            .unwrap_or_default(),
+                        valid_until: c
+                            .row
+                            .valid_until
+                            .as_deref()
+                            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                    });
+                }
+                out.sort_by(|a, b| {
+                    a.name
+                        .cmp(&b.name)
+                        .then_with(|| a.contract_id.cmp(&b.contract_id))
+                });
+                Ok(out)
+            })
+            .await?
+    };
+    let none = hits.is_empty();
+    let category = reference.categories.get(need.as_str());
+    let message = match (none, providers.is_empty(), needs_referral) {
+        (true, _, _) if open.is_empty() => {
+            "There are no open categories to try first for this need.".to_owned()
+        }
+        (true, _, _) => format!(
+            "No freely accessible provision for this need is within reach of {}.",
+            place.municipality.name
+        ),
+        (false, _, _) => format!(
+            "{} open provision(s) within reach can be tried before a referral.",
+            hits.len()
+        ),
+    } + match (needs_referral, providers.is_empty()) {
+        (false, _) => "",
+        (true, true) => {
+            " No provider holds a contract for this care that covers this municipality on this date."
+        }
+        (true, false) => " Refer only to a contracted provider listed here.",
+    };
+    Ok(HttpResponse::Ok().json(Alternatives {
+        place,
+        need: Need {
+            code: need.to_string(),
+            name: category.map(|c| c.name_nl.clone()).unwrap_or_default(),
+            access: category.map(|c| c.access.clone()).unwrap_or_default(),
+        },
+        date,
+        open_categories: open,
+        open_alternatives_total: hits.len(),
+        open_alternatives: hits
+            .iter()
+            .take(MAX_ALTERNATIVES)
+            .map(|h| hit_json(&index, h))
+            .collect(),
+        no_open_alternative_within_reach: none,
+        message,
+        contracted_providers: providers,
+    }))
+}
