@@ -3,6 +3,7 @@
 //! same ids, names and places. It covers the four focus regions: West-Brabant-West (JZ36),
 //! IJsselland (JZ07), Achterhoek (JZ25) and Utrecht stad (JZ22).
 
+use std::collections::HashMap;
 use std::fmt;
 
 use diesel::prelude::*;
@@ -156,17 +157,59 @@ fn organisation_name(top: &str, municipality: &str) -> String {
     }
 }
 
-struct Builder<'a> {
-    reference: &'a Reference,
-    rng: SplitMix,
+/// Collects synthetic organisations, provisions and contracts; shared with the national
+/// generator.
+pub(crate) struct Builder<'a> {
+    pub(crate) reference: &'a Reference,
+    pub(crate) rng: SplitMix,
     now: String,
-    organisations: Vec<OrganisationRow>,
-    provisions: Vec<ProvisionRecord>,
-    contracts: Vec<ContractRecord>,
+    pub(crate) organisations: Vec<OrganisationRow>,
+    pub(crate) provisions: Vec<ProvisionRecord>,
+    pub(crate) contracts: Vec<ContractRecord>,
+    /// Reliable postcodes per municipality, for addresses.
+    postcodes: HashMap<String, Vec<(f64, f64, String)>>,
 }
 
-impl Builder<'_> {
-    fn organisation(&mut self, name: String, agb: bool) -> String {
+impl<'a> Builder<'a> {
+    pub(crate) fn new(reference: &'a Reference, seed: u64, now: String) -> Self {
+        let mut postcodes: HashMap<String, Vec<(f64, f64, String)>> = HashMap::new();
+        for p in reference.postcodes.values().filter(|p| p.reliable) {
+            if let Some(m) = &p.municipality_code {
+                postcodes
+                    .entry(m.clone())
+                    .or_default()
+                    .push((p.lat, p.lon, p.pc4.clone()));
+            }
+        }
+        for list in postcodes.values_mut() {
+            list.sort_by(|a, b| a.2.cmp(&b.2));
+        }
+        Builder {
+            reference,
+            rng: SplitMix::new(seed),
+            now,
+            organisations: Vec::new(),
+            provisions: Vec::new(),
+            contracts: Vec::new(),
+            postcodes,
+        }
+    }
+
+    /// The postcode (PC4) nearest to a point within a municipality.
+    fn nearest_pc4(&self, municipality: &str, lat: f64, lon: f64) -> String {
+        self.postcodes
+            .get(municipality)
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| {
+                let da = (a.0 - lat).powi(2) + (a.1 - lon).powi(2);
+                let db = (b.0 - lat).powi(2) + (b.1 - lon).powi(2);
+                da.total_cmp(&db)
+            })
+            .map_or_else(|| "1000".to_owned(), |p| p.2.clone())
+    }
+
+    pub(crate) fn organisation(&mut self, name: String, agb: bool) -> String {
         let id = self.rng.uuid();
         let kvk = self.rng.digits(8);
         let agb = agb.then(|| format!("98{}", self.rng.digits(6)));
@@ -189,7 +232,11 @@ impl Builder<'_> {
     }
 
     /// A location near a wijk's label point, placed in the polygons to find its wijk.
-    fn location(&mut self, provision_id: &str, wijk: &crate::index::Area) -> Option<LocationRow> {
+    pub(crate) fn location(
+        &mut self,
+        provision_id: &str,
+        wijk: &crate::index::Area,
+    ) -> Option<LocationRow> {
         for _ in 0..8 {
             let lat = wijk.label.0 + self.rng.signed_unit() * 0.002;
             let lon = wijk.label.1 + self.rng.signed_unit() * 0.003;
@@ -200,7 +247,7 @@ impl Builder<'_> {
                 continue;
             }
             let street = STREETS[self.rng.below(STREETS.len())];
-            let pc4 = nearest_pc4(self.reference, &wijk.municipality_code, lat, lon);
+            let pc4 = self.nearest_pc4(&wijk.municipality_code, lat, lon);
             let letters: String = (0..2)
                 .map(|_| char::from(b'A' + self.rng.below(26) as u8))
                 .collect();
@@ -228,7 +275,7 @@ impl Builder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn provision(
+    pub(crate) fn provision(
         &mut self,
         organisation_id: &str,
         name: String,
@@ -288,7 +335,7 @@ impl Builder<'_> {
         });
     }
 
-    fn contract(
+    pub(crate) fn contract(
         &mut self,
         organisation_id: &str,
         scope: &str,
@@ -317,30 +364,8 @@ impl Builder<'_> {
     }
 }
 
-/// The postcode (PC4) nearest to a point within a municipality.
-fn nearest_pc4(reference: &Reference, municipality: &str, lat: f64, lon: f64) -> String {
-    reference
-        .postcodes
-        .values()
-        .filter(|p| p.reliable && p.municipality_code.as_deref() == Some(municipality))
-        .min_by(|a, b| {
-            let da = (a.lat - lat).powi(2) + (a.lon - lon).powi(2);
-            let db = (b.lat - lat).powi(2) + (b.lon - lon).powi(2);
-            da.total_cmp(&db).then_with(|| a.pc4.cmp(&b.pc4))
-        })
-        .map(|p| p.pc4.clone())
-        .unwrap_or_else(|| "1000".into())
-}
-
 fn build(reference: &Reference, now: String) -> Builder<'_> {
-    let mut b = Builder {
-        reference,
-        rng: SplitMix::new(20_261_123),
-        now,
-        organisations: Vec::new(),
-        provisions: Vec::new(),
-        contracts: Vec::new(),
-    };
+    let mut b = Builder::new(reference, 20_261_123, now);
     let open_leaves: Vec<&crate::index::Category> = reference
         .category_order
         .iter()
@@ -563,6 +588,79 @@ pub enum DemoError {
     Query(#[from] diesel::result::Error),
 }
 
+/// Writes everything a builder collected in one transaction, in multi-row inserts, with a
+/// `create` entry in the change log for each record.
+pub(crate) fn write(
+    conn: &mut DbConnection,
+    b: &Builder<'_>,
+    actor: &Actor,
+) -> Result<(), diesel::result::Error> {
+    use super::insert_all;
+    use super::schema::*;
+    const CHUNK: usize = 500;
+    let created = |kind: &str, id: &str| NewChangeRow {
+        at: b.now.clone(),
+        actor: actor.subject.clone(),
+        actor_role: actor.role.clone(),
+        resource_type: kind.to_owned(),
+        resource_id: id.to_owned(),
+        action: "create".to_owned(),
+        fields: "[]".to_owned(),
+    };
+    conn.transaction(|conn| {
+        for chunk in b.organisations.chunks(CHUNK) {
+            insert_all!(conn, organisations::table, chunk)?;
+        }
+        let rows: Vec<ProvisionRow> = b.provisions.iter().map(|p| p.row.clone()).collect();
+        for chunk in rows.chunks(CHUNK) {
+            insert_all!(conn, provisions::table, chunk)?;
+        }
+        let categories: Vec<ProvisionCategoryRow> = b
+            .provisions
+            .iter()
+            .flat_map(|p| {
+                p.categories.iter().map(|c| ProvisionCategoryRow {
+                    provision_id: p.row.id.clone(),
+                    category_code: c.clone(),
+                })
+            })
+            .collect();
+        for chunk in categories.chunks(CHUNK) {
+            insert_all!(conn, provision_categories::table, chunk)?;
+        }
+        let locations: Vec<LocationRow> = b
+            .provisions
+            .iter()
+            .flat_map(|p| p.locations.iter().cloned())
+            .collect();
+        for chunk in locations.chunks(CHUNK) {
+            insert_all!(conn, provision_locations::table, chunk)?;
+        }
+        let areas: Vec<ServiceAreaRow> = b
+            .provisions
+            .iter()
+            .flat_map(|p| p.service_areas.iter().cloned())
+            .collect();
+        for chunk in areas.chunks(CHUNK) {
+            insert_all!(conn, provision_service_areas::table, chunk)?;
+        }
+        for c in &b.contracts {
+            reg::insert_contract(conn, c)?;
+        }
+        let log: Vec<NewChangeRow> = b
+            .organisations
+            .iter()
+            .map(|o| created("organisation", &o.id))
+            .chain(b.provisions.iter().map(|p| created("provision", &p.row.id)))
+            .chain(b.contracts.iter().map(|c| created("contract", &c.row.id)))
+            .collect();
+        for chunk in log.chunks(CHUNK) {
+            insert_all!(conn, changes::table, chunk)?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes the demo set unless it is there already (its ids are fixed, so this is idempotent).
 pub fn seed_demo(conn: &mut DbConnection) -> Result<DemoReport, DemoError> {
     let reference = load_reference(conn)?;
@@ -578,22 +676,7 @@ pub fn seed_demo(conn: &mut DbConnection) -> Result<DemoReport, DemoError> {
             ..Default::default()
         });
     }
-    let actor = Actor::system("demo");
-    conn.transaction(|conn| {
-        for o in &b.organisations {
-            reg::insert_organisation(conn, o)?;
-            changes::record(conn, &actor, "organisation", &o.id, "create", &[])?;
-        }
-        for p in &b.provisions {
-            reg::insert_provision(conn, p)?;
-            changes::record(conn, &actor, "provision", &p.row.id, "create", &[])?;
-        }
-        for c in &b.contracts {
-            reg::insert_contract(conn, c)?;
-            changes::record(conn, &actor, "contract", &c.row.id, "create", &[])?;
-        }
-        Ok::<_, diesel::result::Error>(())
-    })?;
+    write(conn, &b, &Actor::system("demo"))?;
     Ok(DemoReport {
         organisations: b.organisations.len(),
         provisions: b.provisions.len(),

@@ -7,6 +7,7 @@ pub mod registry;
 pub mod rows;
 pub mod schema;
 pub mod seed;
+pub mod synthetic;
 
 use std::time::Duration;
 

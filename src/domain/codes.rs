@@ -102,8 +102,10 @@ code_type!(
 );
 impl AreaCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
+        // ASCII first: the checks below slice by byte position.
         let tail_ok = |rest: &str, n: usize| {
-            rest.len() == n
+            rest.is_ascii()
+                && rest.len() == n
                 && rest[..4].bytes().all(|b| b.is_ascii_digit())
                 && rest[4..]
                     .bytes()
@@ -169,7 +171,8 @@ impl Postcode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
         let compact = compact.to_ascii_uppercase();
-        let ok = compact.len() == 6
+        let ok = compact.is_ascii()
+            && compact.len() == 6
             && is_digits(&compact[..4], 4)
             && !compact.starts_with('0')
             && compact[4..].bytes().all(|b| b.is_ascii_uppercase());
@@ -261,7 +264,15 @@ mod tests {
         assert_eq!(wijk.municipality().as_str(), "GM0363");
         let buurt = AreaCode::parse("BU07480101").expect("buurt");
         assert_eq!(buurt.wijk().as_str(), "WK074801");
-        for bad in ["WK07480", "BU074801", "WK0748a1", "XX074801", "WKé74801"] {
+        for bad in [
+            "WK07480",
+            "BU074801",
+            "WK0748a1",
+            "XX074801",
+            "WKé74801",
+            "WK074€",
+            "BU07480€1",
+        ] {
             assert!(AreaCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -274,6 +285,10 @@ mod tests {
         );
         assert!(Postcode::parse("0611AB").is_err());
         assert!(Postcode::parse("4611A").is_err());
+        assert!(
+            Postcode::parse("46€AB").is_err(),
+            "multi-byte input must not panic"
+        );
         assert!(Pc4::parse("4611").is_ok());
         assert!(Pc4::parse("0999").is_err());
         assert!(Pc4::parse("46111").is_err());

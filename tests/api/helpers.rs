@@ -24,8 +24,13 @@ pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 pub const MAX_BODY: usize = 64 * 1024;
 
 enum TestDb {
+    /// Another instance's database: dropped by that instance.
+    Shared,
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl Drop for TestDb {
@@ -40,6 +45,7 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub state: AppState,
+    url: String,
     _db: TestDb,
 }
 
@@ -166,14 +172,34 @@ pub async fn spawn_app() -> TestApp {
     };
     let data_dir = match &db {
         TestDb::Sqlite(d) => d.path().to_path_buf(),
-        TestDb::Postgres { .. } => std::env::temp_dir(),
+        TestDb::Postgres { .. } | TestDb::Shared => std::env::temp_dir(),
     };
-    let state =
-        tokio::task::spawn_blocking(move || prepare(&settings(data_dir, url), false, MAX_BODY))
-            .await
-            .expect("join")
-            .expect("prepare the application state");
-    TestApp { state, _db: db }
+    let state = prepare_state(data_dir, url.clone()).await;
+    TestApp {
+        state,
+        url,
+        _db: db,
+    }
+}
+
+async fn prepare_state(data_dir: PathBuf, url: String) -> AppState {
+    tokio::task::spawn_blocking(move || prepare(&settings(data_dir, url), false, MAX_BODY))
+        .await
+        .expect("join")
+        .expect("prepare the application state")
+}
+
+impl TestApp {
+    /// A second instance of the service on the same database, as in a deployment with several
+    /// API instances; it learns of the first one's writes only through the change log.
+    pub async fn second_instance(&self) -> TestApp {
+        let state = prepare_state(std::env::temp_dir(), self.url.clone()).await;
+        TestApp {
+            state,
+            url: self.url.clone(),
+            _db: TestDb::Shared,
+        }
+    }
 }
 
 /// A token for `role` scoped to `municipalities`.

@@ -6,6 +6,7 @@ mod alternatives;
 mod auth;
 mod contracts;
 mod http;
+mod instances;
 mod openapi;
 mod organisations;
 mod provisions;

@@ -1,0 +1,100 @@
+//! Index queries on the national synthetic set (default 100,000 provisions; set
+//! `SK_BENCH_PROVISIONS` for another size). Run with `cargo bench --bench search`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+use sociale_kaart::api::read_model::load;
+use sociale_kaart::db::{self, reference::load_reference};
+use sociale_kaart::domain::location::NlPoint;
+use sociale_kaart::index::provisions::{Reach, Resident, SearchQuery};
+
+fn bench(c: &mut Criterion) {
+    let n: usize = std::env::var("SK_BENCH_PROVISIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let mut conn = db::establish(&url).expect("database");
+    db::migrate(&mut conn).expect("migrate");
+    db::seed::seed_reference(&mut conn).expect("seed");
+    let started = Instant::now();
+    db::synthetic::generate(&mut conn, n, 1).expect("generate");
+    eprintln!(
+        "generated {n} provisions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let reference = load_reference(&mut conn).expect("reference");
+    let started = Instant::now();
+    let index = load(&mut conn, &reference).expect("index");
+    eprintln!(
+        "index of {} provisions built in {:.2} s (database read included)",
+        index.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let pc = reference.postcodes.get("4611").expect("4611");
+    let origin = NlPoint::new(pc.lat, pc.lon).ok();
+    let resident = Resident {
+        municipality: "GM0748".into(),
+        region: "JZ36".into(),
+        area: pc.area_code.clone(),
+    };
+    let neighbourhood = SearchQuery {
+        origin,
+        reach: Some(Reach::Radius(5_000.0)),
+        resident: Some(resident.clone()),
+        categories: Some(reference.category_with_descendants("opvoeden")),
+        active: Some(true),
+        age: Some(9),
+        ..Default::default()
+    };
+    let alternatives = SearchQuery {
+        origin,
+        reach: Some(Reach::PerCategory {
+            default_m: 10_000.0,
+            max_m: 10_000.0,
+        }),
+        resident: Some(resident.clone()),
+        categories: Some(reference.open_alternatives["ijw-45"].clone()),
+        access: Some("open".into()),
+        active: Some(true),
+        age: Some(9),
+        ..Default::default()
+    };
+    let text = SearchQuery {
+        origin,
+        reach: Some(Reach::Radius(10_000.0)),
+        resident: Some(resident),
+        text: Some("opvoe".into()),
+        active: Some(true),
+        ..Default::default()
+    };
+    eprintln!(
+        "hits: neighbourhood {}, alternatives {}, text {}",
+        index.search(&neighbourhood).len(),
+        index.search(&alternatives).len(),
+        index.search(&text).len()
+    );
+    c.bench_function("neighbourhood search (5 km, category tree, age)", |b| {
+        b.iter(|| black_box(index.search(black_box(&neighbourhood))))
+    });
+    c.bench_function("alternatives search (per-category reach)", |b| {
+        b.iter(|| black_box(index.search(black_box(&alternatives))))
+    });
+    c.bench_function("text search 'opvoe' within 10 km", |b| {
+        b.iter(|| black_box(index.search(black_box(&text))))
+    });
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    group.bench_function("index build from the database", |b| {
+        b.iter(|| black_box(load(&mut conn, &reference).expect("index")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
