@@ -78,9 +78,11 @@ pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionI
     let seq = db::changes::latest_seq(conn)?;
     let records = db::registry::all_provisions(conn)?;
     let names = db::registry::all_organisation_names(conn)?;
+    // Consumed one by one, so the rows are freed while the documents are made.
     let docs = records
-        .iter()
+        .into_iter()
         .map(|r| {
+            let r = &r;
             let json = serde_json::value::to_raw_value(&wire(r)).map_err(ApiError::internal)?;
             let hours: Vec<PeriodText> =
                 serde_json::from_str(&r.row.opening_hours).unwrap_or_default();

@@ -135,6 +135,8 @@ pub struct ProvisionIndex {
     entries: Vec<Entry>,
     by_id: HashMap<String, u32>,
     points: RTree<PointEntry>,
+    /// Entries without a location (online, telephone), by name.
+    unlocated: Vec<u32>,
     /// Stemmed word → entries (sorted).
     stems: HashMap<String, Vec<u32>>,
     /// Folded word → entries (sorted), for prefix matching.
@@ -175,31 +177,57 @@ impl ProvisionIndex {
             .collect();
         let mut points = Vec::new();
         let mut stems: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut words: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut words: HashMap<String, Vec<u32>> = HashMap::new();
+        let category_words: HashMap<&str, Vec<String>> = reference
+            .categories
+            .values()
+            .map(|c| {
+                let words = text::words(&c.name_nl)
+                    .chain(text::words(&c.name_en))
+                    .collect();
+                (c.code.as_str(), words)
+            })
+            .collect();
         for (i, doc) in docs.into_iter().enumerate() {
             let i = i as u32;
             for &(lat, lon) in &doc.locations {
                 points.push(GeomWithData::new(project(lat, lon), (i, (lat, lon))));
             }
-            let category_names = doc
-                .categories
-                .iter()
-                .filter_map(|c| reference.categories.get(c))
-                .flat_map(|c| [c.name_nl.as_str(), c.name_en.as_str()]);
-            let texts = [
+            if doc.locations.is_empty() {
+                index.unlocated.push(i);
+            }
+            let own = [
                 doc.name.as_str(),
                 doc.organisation_name.as_str(),
                 doc.description.as_deref().unwrap_or(""),
-            ]
-            .into_iter()
-            .chain(category_names);
-            let mut seen: Vec<String> = texts.flat_map(text::words).collect();
-            seen.sort();
+            ];
+            let of_categories = doc
+                .categories
+                .iter()
+                .filter_map(|c| category_words.get(c.as_str()))
+                .flatten()
+                .cloned();
+            let mut seen: Vec<String> = own
+                .into_iter()
+                .flat_map(text::words)
+                .chain(of_categories)
+                .collect();
+            seen.sort_unstable();
             seen.dedup();
             for word in seen {
                 let stemmed = text::stem(&word);
-                push_unique(stems.entry(stemmed).or_default(), i);
-                words.entry(word).or_default().push(i);
+                match stems.get_mut(&stemmed) {
+                    Some(list) => push_unique(list, i),
+                    None => {
+                        stems.insert(stemmed, vec![i]);
+                    }
+                }
+                match words.get_mut(&word) {
+                    Some(list) => list.push(i),
+                    None => {
+                        words.insert(word, vec![i]);
+                    }
+                }
             }
             let mut served = Served::default();
             for (scope, code) in &doc.service_areas {
@@ -220,7 +248,17 @@ impl ProvisionIndex {
         }
         index.points = RTree::bulk_load(points);
         index.stems = stems;
-        index.words = words;
+        index.words = words.into_iter().collect();
+        let entries = &index.entries;
+        let by_name = |a: &u32, b: &u32| {
+            let (ea, eb) = (&entries[*a as usize], &entries[*b as usize]);
+            ea.sort_key
+                .cmp(&eb.sort_key)
+                .then_with(|| ea.doc.id.cmp(&eb.doc.id))
+        };
+        let mut unlocated = std::mem::take(&mut index.unlocated);
+        unlocated.sort_by(by_name);
+        index.unlocated = unlocated;
         index
     }
 
@@ -240,28 +278,35 @@ impl ProvisionIndex {
         self.by_id.get(id).map(|&i| self.doc(i))
     }
 
-    /// Entries matching every word of `q` (AND); a word matches by stem, or as the prefix of a
-    /// word (type-ahead), so "opvoe" finds "Opvoedondersteuning".
-    fn text_matches(&self, q: &str) -> Vec<bool> {
-        let mut result: Option<Vec<bool>> = None;
+    /// Entries matching every word of `q` (AND), sorted; `None` when `q` has no words. A word
+    /// matches by stem, or as the prefix of a word (type-ahead): "opvoe" finds
+    /// "Opvoedondersteuning".
+    fn text_matches(&self, q: &str) -> Option<Vec<u32>> {
+        let mut result: Option<Vec<u32>> = None;
         for word in text::words(q) {
-            let mut hit = vec![false; self.entries.len()];
-            if let Some(list) = self.stems.get(&text::stem(&word)) {
-                list.iter().for_each(|&i| hit[i as usize] = true);
-            }
+            let mut hit: Vec<u32> = self
+                .stems
+                .get(&text::stem(&word))
+                .cloned()
+                .unwrap_or_default();
             for (_, list) in self
                 .words
                 .range(word.clone()..)
                 .take_while(|(w, _)| w.starts_with(&word))
             {
-                list.iter().for_each(|&i| hit[i as usize] = true);
+                hit.extend_from_slice(list);
             }
+            hit.sort_unstable();
+            hit.dedup();
             result = Some(match result {
                 None => hit,
-                Some(prev) => prev.iter().zip(&hit).map(|(a, b)| *a && *b).collect(),
+                Some(prev) => prev
+                    .into_iter()
+                    .filter(|i| hit.binary_search(i).is_ok())
+                    .collect(),
             });
         }
-        result.unwrap_or_else(|| vec![true; self.entries.len()])
+        result
     }
 
     fn covers(&self, served: &Served, resident: &Resident) -> bool {
@@ -335,14 +380,11 @@ impl ProvisionIndex {
     /// location by name. Without an origin, all by name.
     pub fn search(&self, q: &SearchQuery) -> Vec<Hit> {
         let category_mask = q.categories.as_ref().map(|c| self.bits.mask(c));
-        let text = q
-            .text
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| self.text_matches(t));
+        let text = q.text.as_deref().and_then(|t| self.text_matches(t));
         let passes = |i: u32| {
             let e = &self.entries[i as usize];
-            text.as_ref().is_none_or(|t| t[i as usize]) && self.matches(e, q, category_mask)
+            text.as_ref().is_none_or(|t| t.binary_search(&i).is_ok())
+                && self.matches(e, q, category_mask)
         };
         let by_name = |a: &Hit, b: &Hit| {
             let (ea, eb) = (
@@ -401,15 +443,16 @@ impl ProvisionIndex {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| by_name(a, b))
         });
-        let mut unlocated: Vec<Hit> = (0..self.entries.len() as u32)
-            .filter(|&i| self.entries[i as usize].doc.locations.is_empty() && passes(i))
-            .map(|entry| Hit {
-                entry,
-                distance_m: None,
-            })
-            .collect();
-        unlocated.sort_by(by_name);
-        located.extend(unlocated);
+        located.extend(
+            self.unlocated
+                .iter()
+                .copied()
+                .filter(|&i| passes(i))
+                .map(|entry| Hit {
+                    entry,
+                    distance_m: None,
+                }),
+        );
         located
     }
 }

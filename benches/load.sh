@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# HTTP load test: starts the release server on a national synthetic set (100,000 provisions by
+# default) and measures throughput and latency percentiles with wrk for a neighbourhood search,
+# an alternatives query, a text query and /health/live, in the same run.
+#
+#   bash benches/load.sh                 # 100,000 provisions, 32 connections, 15 s each
+#   PROVISIONS=10000 DURATION=5s bash benches/load.sh
+#
+# Needs wrk (Debian package `wrk`; installed when missing). Only talks to 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PROVISIONS=${PROVISIONS:-100000}
+CONNECTIONS=${CONNECTIONS:-32}
+DURATION=${DURATION:-15s}
+PORT=${PORT:-18099}
+WORK=${WORK:-$(mktemp -d)}
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --locked --quiet
+BIN=target/release/sociale-kaart
+
+if [ ! -f "$WORK/data/sociale-kaart.db" ]; then
+    "$BIN" --data-dir "$WORK/data" generate --provisions "$PROVISIONS" --seed 1
+fi
+"$BIN" --data-dir "$WORK/data" --log-format json serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
+    sleep 0.5
+done
+grep -o '"elapsed_ms":[0-9]*,"message":"search index built"\|"provisions":[0-9]*' "$WORK/serve.log" | head -2 || true
+
+printf '\n%-58s %10s %9s %9s %9s\n' "endpoint" "req/s" "p50" "p99" "max"
+run() {
+    local name=$1 path=$2 out
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT$path")
+    printf '%-58s %10s %9s %9s %9s\n' "$name" \
+        "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+        "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+        "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+        "$(awk '/Latency/ {print $4; exit}' <<<"$out")"
+}
+run "/health/live (trivial)" "/health/live"
+run "neighbourhood search (postcode, category tree, age)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9"
+run "alternatives (postcode, need ijw-45, age)" "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9"
+run "text search (q=opvoe near postcode)" "/api/v1/provisions?postcode=4611&q=opvoe"
+printf '\nresident memory of the server: %s MB\n' "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024))"
+printf 'machine: %s cores, %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
