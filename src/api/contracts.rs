@@ -18,7 +18,6 @@ use crate::db::changes::{self, Actor};
 use crate::db::registry::{self as reg, ContractFilter, ContractRecord, Serving};
 use crate::db::rows::ContractRow;
 use crate::domain::FieldErrors;
-use crate::domain::codes::{MunicipalityCode, RegionCode};
 use crate::domain::registry::{ContractDraft, contract_status};
 use crate::domain::scope::ContractScope;
 use crate::error::ApiError;
@@ -286,14 +285,7 @@ impl ContractQuery {
             ..Default::default()
         };
         if let Some(m) = &self.municipality {
-            match MunicipalityCode::parse(m)
-                .map_err(|e| e.to_string())
-                .and_then(|m| {
-                    reference
-                        .municipalities
-                        .get(m.as_str())
-                        .ok_or_else(|| format!("there is no municipality {m}"))
-                }) {
+            match reference.known_municipality(m) {
                 Ok(m) => filter.applying.push(Serving {
                     regions: vec![m.region_code.clone()],
                     municipalities: vec![m.code.clone()],
@@ -303,14 +295,7 @@ impl ContractQuery {
             }
         }
         if let Some(r) = &self.region {
-            match RegionCode::parse(r)
-                .map_err(|e| e.to_string())
-                .and_then(|r| {
-                    reference
-                        .regions
-                        .get(r.as_str())
-                        .ok_or_else(|| format!("there is no region {r}"))
-                }) {
+            match reference.known_region(r) {
                 Ok(r) => filter.applying.push(Serving {
                     regions: vec![r.code.clone()],
                     municipalities: r.members.clone(),

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::paging::{PageParams, SelfLinks, list_type};
 use crate::db::reference::municipality_geometry;
-use crate::domain::codes::{MunicipalityCode, RegionCode};
+use crate::domain::codes::MunicipalityCode;
 use crate::error::ApiError;
 use crate::index::{Municipality as MunicipalityData, Reference};
 
@@ -106,13 +106,11 @@ pub async fn list_municipalities(
     let page = page.into_inner().parse()?;
     let reference = &state.reference;
     let region = match &query.region {
-        Some(r) => {
-            let code = RegionCode::parse(r)
-                .map_err(|e| ApiError::invalid_field("region", e.to_string()))?;
-            Some(reference.regions.get(code.as_str()).ok_or_else(|| {
-                ApiError::invalid_field("region", format!("there is no region {code}"))
-            })?)
-        }
+        Some(r) => Some(
+            reference
+                .known_region(r)
+                .map_err(|why| ApiError::invalid_field("region", why))?,
+        ),
         None => None,
     };
     let mut all: Vec<&MunicipalityData> = match region {

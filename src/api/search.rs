@@ -12,7 +12,7 @@ use super::paging::{PageLinks, PageParams, links};
 use super::provisions::{Provision, category};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_weekday_minute;
-use crate::domain::codes::{AreaCode, MunicipalityCode, Pc4, RegionCode};
+use crate::domain::codes::{AreaCode, Pc4};
 use crate::domain::location::NlPoint;
 use crate::domain::registry::{Access, Status};
 use crate::error::ApiError;
@@ -158,14 +158,7 @@ pub fn resolve_origin(
         }
     }
     if let Some(m) = municipality {
-        match MunicipalityCode::parse(m)
-            .map_err(|e| e.to_string())
-            .and_then(|m| {
-                reference
-                    .municipalities
-                    .get(m.as_str())
-                    .ok_or_else(|| format!("there is no municipality {m}"))
-            }) {
+        match reference.known_municipality(m) {
             Ok(m) => {
                 // The resident's own municipality decides; an area elsewhere does not apply.
                 let area = origin
@@ -359,15 +352,11 @@ impl ProvisionSearch {
                 "a radius needs an origin: postcode, area, or lat and lon",
             );
         }
-        let region = self.region.as_deref().and_then(|r| {
-            let code = e.check("region", RegionCode::parse(r))?;
-            if reference.regions.contains_key(code.as_str()) {
-                Some(code.to_string())
-            } else {
-                e.add("region", format!("there is no region {code}"));
-                None
-            }
-        });
+        let region = self
+            .region
+            .as_deref()
+            .and_then(|r| e.check("region", reference.known_region(r)))
+            .map(|r| r.code.clone());
         if let Some(l) = &self.language
             && !(l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()))
         {

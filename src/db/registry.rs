@@ -249,49 +249,62 @@ fn with_children(
     rows: Vec<ProvisionRow>,
 ) -> QueryResult<Vec<ProvisionRecord>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut categories: HashMap<String, Vec<String>> = HashMap::new();
-    for c in provision_categories::table
+    let categories = provision_categories::table
         .filter(provision_categories::provision_id.eq_any(&ids))
         .select(ProvisionCategoryRow::as_select())
-        .load(conn)?
-    {
-        categories
+        .load(conn)?;
+    let locations = provision_locations::table
+        .filter(provision_locations::provision_id.eq_any(&ids))
+        .order(provision_locations::position.asc())
+        .select(LocationRow::as_select())
+        .load(conn)?;
+    let areas = provision_service_areas::table
+        .filter(provision_service_areas::provision_id.eq_any(&ids))
+        .select(ServiceAreaRow::as_select())
+        .load(conn)?;
+    Ok(assemble(rows, categories, locations, areas))
+}
+
+/// Puts each provision together with its children; categories and service areas sorted,
+/// locations in the order given.
+fn assemble(
+    rows: Vec<ProvisionRow>,
+    categories: Vec<ProvisionCategoryRow>,
+    locations: Vec<LocationRow>,
+    areas: Vec<ServiceAreaRow>,
+) -> Vec<ProvisionRecord> {
+    let mut categories_of: HashMap<String, Vec<String>> = HashMap::new();
+    for c in categories {
+        categories_of
             .entry(c.provision_id)
             .or_default()
             .push(c.category_code);
     }
-    let mut locations: HashMap<String, Vec<LocationRow>> = HashMap::new();
-    for l in provision_locations::table
-        .filter(provision_locations::provision_id.eq_any(&ids))
-        .order(provision_locations::position.asc())
-        .select(LocationRow::as_select())
-        .load(conn)?
-    {
-        locations.entry(l.provision_id.clone()).or_default().push(l);
+    let mut locations_of: HashMap<String, Vec<LocationRow>> = HashMap::new();
+    for l in locations {
+        locations_of
+            .entry(l.provision_id.clone())
+            .or_default()
+            .push(l);
     }
-    let mut areas: HashMap<String, Vec<ServiceAreaRow>> = HashMap::new();
-    for s in provision_service_areas::table
-        .filter(provision_service_areas::provision_id.eq_any(&ids))
-        .select(ServiceAreaRow::as_select())
-        .load(conn)?
-    {
-        areas.entry(s.provision_id.clone()).or_default().push(s);
+    let mut areas_of: HashMap<String, Vec<ServiceAreaRow>> = HashMap::new();
+    for a in areas {
+        areas_of.entry(a.provision_id.clone()).or_default().push(a);
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
-            let mut categories = categories.remove(&row.id).unwrap_or_default();
+            let mut categories = categories_of.remove(&row.id).unwrap_or_default();
             categories.sort();
-            let mut service_areas = areas.remove(&row.id).unwrap_or_default();
+            let mut service_areas = areas_of.remove(&row.id).unwrap_or_default();
             service_areas.sort_by(|a, b| (&a.scope, &a.code).cmp(&(&b.scope, &b.code)));
             ProvisionRecord {
-                locations: locations.remove(&row.id).unwrap_or_default(),
+                locations: locations_of.remove(&row.id).unwrap_or_default(),
                 categories,
                 service_areas,
                 row,
             }
         })
-        .collect())
+        .collect()
 }
 
 fn insert_provision_children(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
@@ -514,52 +527,23 @@ pub fn all_provisions(conn: &mut DbConnection) -> QueryResult<Vec<ProvisionRecor
         .filter(provisions::deleted_at.is_null())
         .select(ProvisionRow::as_select())
         .load(conn)?;
-    let mut categories: HashMap<String, Vec<String>> = HashMap::new();
-    for c in provision_categories::table
+    let categories = provision_categories::table
         .filter(provision_categories::provision_id.eq_any(live()))
         .select(ProvisionCategoryRow::as_select())
-        .load(conn)?
-    {
-        categories
-            .entry(c.provision_id)
-            .or_default()
-            .push(c.category_code);
-    }
-    let mut locations: HashMap<String, Vec<LocationRow>> = HashMap::new();
-    for l in provision_locations::table
+        .load(conn)?;
+    let locations = provision_locations::table
         .filter(provision_locations::provision_id.eq_any(live()))
         .order((
             provision_locations::provision_id,
             provision_locations::position,
         ))
         .select(LocationRow::as_select())
-        .load(conn)?
-    {
-        locations.entry(l.provision_id.clone()).or_default().push(l);
-    }
-    let mut areas: HashMap<String, Vec<ServiceAreaRow>> = HashMap::new();
-    for s in provision_service_areas::table
+        .load(conn)?;
+    let areas = provision_service_areas::table
         .filter(provision_service_areas::provision_id.eq_any(live()))
         .select(ServiceAreaRow::as_select())
-        .load(conn)?
-    {
-        areas.entry(s.provision_id.clone()).or_default().push(s);
-    }
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut categories = categories.remove(&row.id).unwrap_or_default();
-            categories.sort();
-            let mut service_areas = areas.remove(&row.id).unwrap_or_default();
-            service_areas.sort_by(|a, b| (&a.scope, &a.code).cmp(&(&b.scope, &b.code)));
-            ProvisionRecord {
-                locations: locations.remove(&row.id).unwrap_or_default(),
-                categories,
-                service_areas,
-                row,
-            }
-        })
-        .collect())
+        .load(conn)?;
+    Ok(assemble(rows, categories, locations, areas))
 }
 
 /// Id and name of every live organisation.

@@ -281,6 +281,23 @@ impl Reference {
         Ok(reference)
     }
 
+    /// The municipality a client named: a well-formed CBS code that exists; else why not.
+    pub fn known_municipality(&self, code: &str) -> Result<&Municipality, String> {
+        let code =
+            crate::domain::codes::MunicipalityCode::parse(code).map_err(|e| e.to_string())?;
+        self.municipalities
+            .get(code.as_str())
+            .ok_or_else(|| format!("there is no municipality {code}"))
+    }
+
+    /// The region a client named: a well-formed CBS code that exists; else why not.
+    pub fn known_region(&self, code: &str) -> Result<&Region, String> {
+        let code = crate::domain::codes::RegionCode::parse(code).map_err(|e| e.to_string())?;
+        self.regions
+            .get(code.as_str())
+            .ok_or_else(|| format!("there is no region {code}"))
+    }
+
     pub fn region_of(&self, municipality: &str) -> Option<&Region> {
         self.municipalities
             .get(municipality)
