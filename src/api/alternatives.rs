@@ -220,7 +220,6 @@ pub async fn find_alternatives(
             applying: vec![Serving {
                 regions: vec![resident.region.clone()],
                 municipalities: vec![resident.municipality.clone()],
-                areas: Vec::new(),
             }],
             categories: Some(ijw.clone()),
             valid_on: Some(date.to_string()),

@@ -289,7 +289,6 @@ impl ContractQuery {
                 Ok(m) => filter.applying.push(Serving {
                     regions: vec![m.region_code.clone()],
                     municipalities: vec![m.code.clone()],
-                    areas: Vec::new(),
                 }),
                 Err(msg) => e.add("municipality", msg),
             }
@@ -299,7 +298,6 @@ impl ContractQuery {
                 Ok(r) => filter.applying.push(Serving {
                     regions: vec![r.code.clone()],
                     municipalities: r.members.clone(),
-                    areas: Vec::new(),
                 }),
                 Err(msg) => e.add("region", msg),
             }
@@ -387,7 +385,6 @@ pub async fn create_contract(
             })
         })
         .await?;
-    state.after_write().await;
     Ok(respond(StatusCode::CREATED, &record))
 }
 
@@ -454,7 +451,6 @@ async fn update(
             })
         })
         .await?;
-    state.after_write().await;
     Ok(respond(StatusCode::OK, &record))
 }
 
@@ -550,7 +546,6 @@ pub async fn delete_contract(
             })
         })
         .await?;
-    state.after_write().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -149,7 +149,7 @@ pub(crate) use list_type;
 
 /// Slices an in-memory list to one page.
 pub fn slice<T: Clone>(all: &[T], page: PageRequest) -> Vec<T> {
-    let start = usize::try_from(page.offset_items())
+    let start = usize::try_from(page.offset())
         .unwrap_or(usize::MAX)
         .min(all.len());
     let end = start

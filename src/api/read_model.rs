@@ -10,6 +10,10 @@ use crate::domain::hours::PeriodText;
 use crate::error::ApiError;
 use crate::index::{ProvisionDoc, ProvisionIndex, Reference};
 
+/// The resources the search index is made of (an organisation's name is searchable); a
+/// contract written elsewhere does not make the index stale.
+const INDEXED: [&str; 2] = ["provision", "organisation"];
+
 /// How often an instance looks for writes made elsewhere.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -50,7 +54,7 @@ impl ReadModel {
         let (pool, reference) = (pool.clone(), reference.clone());
         let rebuilt = actix_web::web::block(move || -> Result<Option<ProvisionIndex>, ApiError> {
             let mut conn = pool.get()?;
-            let seq = db::changes::latest_seq(&mut conn)?;
+            let seq = db::changes::latest_seq(&mut conn, &INDEXED)?;
             if seq == known {
                 return Ok(None);
             }
@@ -75,7 +79,7 @@ impl ReadModel {
 /// Builds the index from the database, at the change-log position read first (a write that
 /// lands during the build is picked up by the next refresh).
 pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionIndex, ApiError> {
-    let seq = db::changes::latest_seq(conn)?;
+    let seq = db::changes::latest_seq(conn, &INDEXED)?;
     let records = db::registry::all_provisions(conn)?;
     let names = db::registry::all_organisation_names(conn)?;
     // Consumed one by one, so the rows are freed while the documents are made.

@@ -97,9 +97,11 @@ pub fn history(
         .load(conn)
 }
 
-/// The newest sequence number (0 when the log is empty); other instances poll it.
-pub fn latest_seq(conn: &mut DbConnection) -> QueryResult<i64> {
+/// The newest sequence number of a change to one of `resource_types` (0 when there is none);
+/// instances poll it to learn what other instances wrote.
+pub fn latest_seq(conn: &mut DbConnection, resource_types: &[&str]) -> QueryResult<i64> {
     changes::table
+        .filter(changes::resource_type.eq_any(resource_types))
         .select(diesel::dsl::max(changes::seq))
         .first::<Option<i64>>(conn)
         .map(|s| s.unwrap_or(0))

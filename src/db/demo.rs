@@ -20,7 +20,7 @@ pub const FOCUS_REGIONS: [&str; 4] = ["JZ36", "JZ07", "JZ25", "JZ22"];
 const SOURCE: &str = "synthetic";
 
 /// Categories that are regional or national by nature and have no location.
-const WITHOUT_LOCATION: [&str; 2] = ["jeugdfonds-sport-cultuur", "online-hulp"];
+pub(crate) const WITHOUT_LOCATION: [&str; 2] = ["jeugdfonds-sport-cultuur", "online-hulp"];
 
 /// A small deterministic generator (SplitMix64): no dependency, same output everywhere.
 pub struct SplitMix(u64);
@@ -335,6 +335,21 @@ impl<'a> Builder<'a> {
         });
     }
 
+    /// The region's youth fund for sport and culture: regional, without a location.
+    pub(crate) fn regional_fund(&mut self, region: &crate::index::Region) {
+        let name = format!("Jeugdfonds Sport en Cultuur {}", region.short_name);
+        let fund = self.organisation(name.clone(), false);
+        self.provision(
+            &fund,
+            name,
+            "jeugdfonds-sport-cultuur",
+            "open",
+            None,
+            vec![("region", region.code.clone())],
+            true,
+        );
+    }
+
     pub(crate) fn contract(
         &mut self,
         organisation_id: &str,
@@ -398,19 +413,7 @@ fn build(reference: &Reference, now: String) -> Builder<'_> {
         let Some(region) = reference.regions.get(region_code) else {
             continue;
         };
-        let fund = b.organisation(
-            format!("Jeugdfonds Sport en Cultuur {}", region.short_name),
-            false,
-        );
-        b.provision(
-            &fund,
-            format!("Jeugdfonds Sport en Cultuur {}", region.short_name),
-            "jeugdfonds-sport-cultuur",
-            "open",
-            None,
-            vec![("region", region.code.clone())],
-            true,
-        );
+        b.regional_fund(region);
         for municipality_code in &region.members {
             let Some(m) = reference.municipalities.get(municipality_code) else {
                 continue;

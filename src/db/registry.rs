@@ -40,22 +40,18 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn offset_items(self) -> i64 {
-        self.offset()
-    }
-
-    fn offset(self) -> i64 {
+    /// How many items the pages before this one hold.
+    pub fn offset(self) -> i64 {
         (self.page - 1) * self.page_size
     }
 }
 
-/// Residents of these places: a provision "serves" them when its service area is national or
-/// names one of the regions, municipalities or areas.
+/// Residents of these places: a contract applies to them when it is national or made by one of
+/// the regions or municipalities.
 #[derive(Debug, Clone, Default)]
 pub struct Serving {
     pub regions: Vec<String>,
     pub municipalities: Vec<String>,
-    pub areas: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,18 +209,6 @@ pub fn organisation_dependents(conn: &mut DbConnection, id: &str) -> QueryResult
         .count()
         .get_result(conn)?;
     Ok((provisions, contracts))
-}
-
-pub fn organisation_names(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<HashMap<String, String>> {
-    Ok(organisations::table
-        .filter(organisations::id.eq_any(ids))
-        .select((organisations::id, organisations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,12 +5,9 @@
 
 use super::DbConnection;
 use super::changes::{self, Actor};
-use super::demo::{Builder, DemoError, write};
+use super::demo::{Builder, DemoError, WITHOUT_LOCATION, write};
 use super::reference::load_reference;
 use crate::index::{Area, Category, Reference};
-
-/// Categories that are regional or national by nature and have no location.
-const WITHOUT_LOCATION: [&str; 2] = ["jeugdfonds-sport-cultuur", "online-hulp"];
 
 #[derive(Debug)]
 pub struct GenerateReport {
@@ -89,19 +86,7 @@ fn fill(b: &mut Builder<'_>, provisions: usize) {
         true,
     );
     for region in reference.regions.values() {
-        let fund = b.organisation(
-            format!("Jeugdfonds {} (synthetisch)", region.short_name),
-            false,
-        );
-        b.provision(
-            &fund,
-            format!("Jeugdfonds Sport en Cultuur {}", region.short_name),
-            "jeugdfonds-sport-cultuur",
-            "open",
-            None,
-            vec![("region", region.code.clone())],
-            true,
-        );
+        b.regional_fund(region);
     }
 
     // Specialist providers: per region two with a regional contract, per municipality one with

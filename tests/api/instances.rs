@@ -45,3 +45,30 @@ async fn a_provision_created_on_one_instance_is_found_on_the_other_within_two_se
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[actix_web::test]
+async fn only_writes_to_provisions_and_organisations_make_the_search_index_stale() {
+    let app = spawn_app().await;
+    let before = app.state.read_model.index().seq;
+    let org = app.organisation("Contractant").await;
+    let after_organisation = app.state.read_model.index().seq;
+    assert!(
+        after_organisation > before,
+        "an organisation's name is searchable"
+    );
+    let contract = app
+        .call(Method::POST, "/api/v1/contracts")
+        .token(&admin())
+        .json(&json!({"organisationId": org, "scope": "national", "categories": ["ijw-55"], "validFrom": "2026-01-01"}))
+        .send()
+        .await;
+    assert_eq!(contract.status, 201, "{}", contract.text);
+    let refreshed = app
+        .state
+        .read_model
+        .refresh(&app.state.pool, &app.state.reference)
+        .await
+        .expect("refresh");
+    assert!(!refreshed, "a contract does not change the index");
+    assert_eq!(app.state.read_model.index().seq, after_organisation);
+}
