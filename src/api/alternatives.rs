@@ -4,17 +4,15 @@
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::search::{Place, ProvisionHit, hit_json, resolve_origin};
-use crate::db::registry::{self as reg, ContractFilter, PageRequest, Serving};
+use super::search::{Place, ProvisionHit, resolve_origin, with_hits};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_offset_hours;
 use crate::error::ApiError;
 use crate::index::Reference;
-use crate::index::provisions::{Reach, SearchQuery};
+use crate::index::provisions::{Found, Reach, SearchQuery};
 
 /// Reach of an open category without one in the taxonomy, in metres.
 const DEFAULT_REACH_M: f64 = 10_000.0;
@@ -76,16 +74,23 @@ pub struct ContractedProvider {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Alternatives {
+    #[serde(flatten)]
+    pub answer: AlternativesAnswer,
+    /// Open provisions within reach that serve the family, nearest first; those without a
+    /// location (online, telephone) last. At most 25.
+    pub open_alternatives: Vec<ProvisionHit>,
+}
+
+/// Everything of the answer but the open alternatives themselves.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternativesAnswer {
     pub place: Place,
     pub need: Need,
     /// The day contracts were checked for.
     pub date: NaiveDate,
     /// The open categories searched.
     pub open_categories: Vec<String>,
-    /// Open provisions within reach that serve the family, nearest first; those without a
-    /// location (online, telephone) last. At most 25.
-    #[schema(value_type = Vec<ProvisionHit>)]
-    pub open_alternatives: Vec<Box<RawValue>>,
     /// How many open alternatives there are in all.
     pub open_alternatives_total: usize,
     /// True when no open provision is within reach: say so to the family's team plainly.
@@ -195,85 +200,49 @@ pub async fn find_alternatives(
         .map(f64::from)
         .fold(DEFAULT_REACH_M, f64::max);
     let index = state.read_model.index();
-    let hits = if open.is_empty() {
-        Vec::new()
+    let found = if open.is_empty() {
+        Found::default()
     } else {
-        index.search(&SearchQuery {
-            origin: origin.point,
-            reach: Some(Reach::PerCategory {
-                default_m: DEFAULT_REACH_M,
-                max_m: max_reach,
-            }),
-            resident: Some(resident.clone()),
-            categories: Some(open.clone()),
-            access: Some("open".into()),
-            active: Some(true),
-            age,
-            ..Default::default()
-        })
+        index.search_window(
+            &SearchQuery {
+                origin: origin.point,
+                reach: Some(Reach::PerCategory {
+                    default_m: DEFAULT_REACH_M,
+                    max_m: max_reach,
+                }),
+                resident: Some(resident.clone()),
+                categories: Some(open.clone()),
+                access: Some("open".into()),
+                active: Some(true),
+                age,
+                ..Default::default()
+            },
+            0..MAX_ALTERNATIVES,
+        )
     };
     let needs_referral = !ijw.is_empty();
-    let providers = if ijw.is_empty() {
-        Vec::new()
-    } else {
-        let filter = ContractFilter {
-            applying: vec![Serving {
-                regions: vec![resident.region.clone()],
-                municipalities: vec![resident.municipality.clone()],
-            }],
-            categories: Some(ijw.clone()),
-            valid_on: Some(date.to_string()),
-            ..Default::default()
-        };
-        state
-            .db(move |conn| {
-                let contracts = reg::list_contracts(
-                    conn,
-                    &filter,
-                    PageRequest {
-                        page: 1,
-                        page_size: 1000,
-                    },
-                )?
-                .items;
-                let mut out = Vec::new();
-                for c in contracts {
-                    let Some(org) = reg::find_organisation(conn, &c.row.organisation_id)? else {
-                        continue;
-                    };
-                    out.push(ContractedProvider {
-                        organisation_id: uuid::Uuid::parse_str(&org.id).unwrap_or_default(),
-                        name: org.name,
-                        agb_code: org.agb_code,
-                        kvk_number: org.kvk_number,
-                        contract_id: uuid::Uuid::parse_str(&c.row.id).unwrap_or_default(),
-                        scope: c.row.scope.clone(),
-                        scope_code: c.row.scope_code.clone(),
-                        categories: c
-                            .categories
-                            .iter()
-                            .filter(|x| ijw.contains(x))
-                            .cloned()
-                            .collect(),
-                        valid_from: NaiveDate::parse_from_str(&c.row.valid_from, "%Y-%m-%d")
-                            .unwrap_or_default(),
-                        valid_until: c
-                            .row
-                            .valid_until
-                            .as_deref()
-                            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-                    });
-                }
-                out.sort_by(|a, b| {
-                    a.name
-                        .cmp(&b.name)
-                        .then_with(|| a.contract_id.cmp(&b.contract_id))
-                });
-                Ok(out)
-            })
-            .await?
-    };
-    let none = hits.is_empty();
+    let contracts = state.read_model.contracts();
+    let providers: Vec<ContractedProvider> = contracts
+        .covering(&resident.municipality, &resident.region, &ijw, date)
+        .map(|c| ContractedProvider {
+            organisation_id: uuid::Uuid::parse_str(&c.organisation_id).unwrap_or_default(),
+            name: c.organisation_name.clone(),
+            agb_code: c.agb_code.clone(),
+            kvk_number: c.kvk_number.clone(),
+            contract_id: uuid::Uuid::parse_str(&c.id).unwrap_or_default(),
+            scope: c.scope.clone(),
+            scope_code: c.scope_code.clone(),
+            categories: c
+                .categories
+                .iter()
+                .filter(|x| ijw.contains(x))
+                .cloned()
+                .collect(),
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+        })
+        .collect();
+    let none = found.total == 0;
     let category = reference.categories.get(need.as_str());
     let message = match (none, providers.is_empty(), needs_referral) {
         (true, _, _) if open.is_empty() => {
@@ -285,7 +254,7 @@ pub async fn find_alternatives(
         ),
         (false, _, _) => format!(
             "{} open provision(s) within reach can be tried before a referral.",
-            hits.len()
+            found.total
         ),
     } + match (needs_referral, providers.is_empty()) {
         (false, _) => "",
@@ -294,7 +263,7 @@ pub async fn find_alternatives(
         }
         (true, false) => " Refer only to a contracted provider listed here.",
     };
-    Ok(HttpResponse::Ok().json(Alternatives {
+    let answer = AlternativesAnswer {
         place,
         need: Need {
             code: need.to_string(),
@@ -303,14 +272,10 @@ pub async fn find_alternatives(
         },
         date,
         open_categories: open,
-        open_alternatives_total: hits.len(),
-        open_alternatives: hits
-            .iter()
-            .take(MAX_ALTERNATIVES)
-            .map(|h| hit_json(&index, h))
-            .collect(),
+        open_alternatives_total: found.total,
         no_open_alternative_within_reach: none,
         message,
         contracted_providers: providers,
-    }))
+    };
+    with_hits(&answer, "openAlternatives", &index, &found.hits)
 }

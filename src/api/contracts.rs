@@ -385,6 +385,7 @@ pub async fn create_contract(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::CREATED, &record))
 }
 
@@ -451,6 +452,7 @@ async fn update(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(respond(StatusCode::OK, &record))
 }
 
@@ -546,6 +548,7 @@ pub async fn delete_contract(
             })
         })
         .await?;
+    state.after_write().await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -58,8 +58,8 @@ impl AppState {
         .await?
     }
 
-    /// After a write: brings this instance's search index up to date before answering, so a
-    /// client finds what it just wrote. A failure is logged; the poller retries.
+    /// After a write: brings this instance's read model (search index, contracts) up to date
+    /// before answering, so a client finds what it just wrote. A failure is logged; the poller retries.
     pub async fn after_write(&self) {
         if let Err(e) = self.read_model.refresh(&self.pool, &self.reference).await {
             tracing::warn!(error = %e, "search index not refreshed after a write");

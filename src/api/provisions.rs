@@ -227,6 +227,11 @@ pub fn wire(r: &ProvisionRecord) -> Provision {
     }
 }
 
+/// A provision's JSON as the API serves it; stored with the provision for the search index.
+pub fn render(record: &ProvisionRecord) -> Result<Box<serde_json::value::RawValue>, ApiError> {
+    serde_json::value::to_raw_value(&wire(record)).map_err(ApiError::internal)
+}
+
 fn input_of(p: &Provision) -> ProvisionInput {
     ProvisionInput {
         organisation_id: p.organisation_id,
@@ -597,7 +602,8 @@ pub async fn create_provision(
                 require_organisation(conn, &draft.organisation_id)?;
                 let now = changes::now();
                 let record = record_of(&uuid::Uuid::new_v4().to_string(), &draft, 1, &now, &now);
-                reg::insert_provision(conn, &record)?;
+                let document = render(&record)?;
+                reg::insert_provision(conn, &record, Some(document.get()))?;
                 let after = serde_json::to_value(wire(&record)).map_err(ApiError::internal)?;
                 changes::record(
                     conn,
@@ -650,7 +656,9 @@ async fn update(
                     &current.row.created_at,
                     &changes::now(),
                 );
-                if !reg::update_provision(conn, &record, current.row.version)? {
+                let document = render(&record)?;
+                if !reg::update_provision(conn, &record, current.row.version, Some(document.get()))?
+                {
                     return Err(ApiError::PreconditionFailed(
                         "the provision was changed concurrently; fetch it again".into(),
                     ));
@@ -766,7 +774,7 @@ pub async fn delete_provision(
                 deleted.row.version += 1;
                 deleted.row.updated_at = now.clone();
                 deleted.row.deleted_at = Some(now);
-                if !reg::update_provision(conn, &deleted, current.row.version)? {
+                if !reg::update_provision(conn, &deleted, current.row.version, None)? {
                     return Err(ApiError::PreconditionFailed(
                         "the provision was changed concurrently".into(),
                     ));

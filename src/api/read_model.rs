@@ -1,123 +1,232 @@
-//! Keeps this instance's provision index in step with the database: rebuilt after a local
-//! write (before the write answers), and when the change log shows another instance wrote.
+//! Keeps this instance's provision and contract indexes in step with the database: rebuilt
+//! after a local write (before the write answers), and when the change log shows another
+//! instance wrote. Each is rebuilt only when a resource it is made of changed.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::api::provisions::wire;
+use crate::api::provisions::render;
+use crate::db::registry::IndexedProvision;
 use crate::db::{self, DbConnection, Pool};
 use crate::domain::hours::PeriodText;
 use crate::error::ApiError;
-use crate::index::{ProvisionDoc, ProvisionIndex, Reference};
+use crate::index::provisions::IndexBuilder;
+use crate::index::{ContractDoc, ContractIndex, ProvisionDoc, ProvisionIndex, Reference};
+use chrono::NaiveDate;
+use serde_json::value::RawValue;
 
 /// The resources the search index is made of (an organisation's name is searchable); a
-/// contract written elsewhere does not make the index stale.
+/// contract written elsewhere does not make it stale.
 const INDEXED: [&str; 2] = ["provision", "organisation"];
+/// The resources the contract index is made of (it shows the provider's name and codes).
+const CONTRACTED: [&str; 2] = ["contract", "organisation"];
 
 /// How often an instance looks for writes made elsewhere.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 pub struct ReadModel {
     current: RwLock<Arc<ProvisionIndex>>,
+    contracts: RwLock<Arc<ContractIndex>>,
     /// One rebuild at a time; a rebuild that finds the index current does nothing.
     rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl ReadModel {
-    pub fn new(index: ProvisionIndex) -> Self {
+    pub fn new(index: ProvisionIndex, contracts: ContractIndex) -> Self {
         Self {
             current: RwLock::new(Arc::new(index)),
+            contracts: RwLock::new(Arc::new(contracts)),
             rebuilding: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The index as it is now; cheap (an `Arc` clone).
     pub fn index(&self) -> Arc<ProvisionIndex> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        read(&self.current)
     }
 
-    fn swap(&self, index: ProvisionIndex) {
-        let index = Arc::new(index);
-        match self.current.write() {
-            Ok(mut guard) => *guard = index,
-            Err(poisoned) => *poisoned.into_inner() = index,
-        }
+    /// The contracts as they are now; cheap (an `Arc` clone).
+    pub fn contracts(&self) -> Arc<ContractIndex> {
+        read(&self.contracts)
     }
 
-    /// Rebuilds when the change log has moved past the index; returns whether it did.
-    pub async fn refresh(&self, pool: &Pool, reference: &Arc<Reference>) -> Result<bool, ApiError> {
+    /// Rebuilds what the change log shows to be behind; says what was rebuilt.
+    pub async fn refresh(
+        &self,
+        pool: &Pool,
+        reference: &Arc<Reference>,
+    ) -> Result<Refreshed, ApiError> {
         let _one_at_a_time = self.rebuilding.lock().await;
-        let known = self.index().seq;
+        let (known, known_contracts) = (self.index().seq, self.contracts().seq);
         let (pool, reference) = (pool.clone(), reference.clone());
-        let rebuilt = actix_web::web::block(move || -> Result<Option<ProvisionIndex>, ApiError> {
+        let (index, contracts) = actix_web::web::block(move || -> Result<_, ApiError> {
             let mut conn = pool.get()?;
-            let seq = db::changes::latest_seq(&mut conn, &INDEXED)?;
-            if seq == known {
-                return Ok(None);
-            }
-            Ok(Some(load(&mut conn, &reference)?))
+            let index = match db::changes::latest_seq(&mut conn, &INDEXED)? {
+                seq if seq == known => None,
+                _ => Some(load(&mut conn, &reference)?),
+            };
+            let contracts = match db::changes::latest_seq(&mut conn, &CONTRACTED)? {
+                seq if seq == known_contracts => None,
+                _ => Some(load_contracts(&mut conn)?),
+            };
+            Ok((index, contracts))
         })
         .await??;
-        Ok(match rebuilt {
-            Some(index) => {
-                tracing::debug!(
-                    seq = index.seq,
-                    provisions = index.len(),
-                    "search index rebuilt"
-                );
-                self.swap(index);
-                true
-            }
-            None => false,
-        })
+        let refreshed = Refreshed {
+            provisions: index.is_some(),
+            contracts: contracts.is_some(),
+        };
+        if let Some(index) = index {
+            tracing::debug!(
+                seq = index.seq,
+                provisions = index.len(),
+                "search index rebuilt"
+            );
+            swap(&self.current, index);
+        }
+        if let Some(contracts) = contracts {
+            tracing::debug!(seq = contracts.seq, "contracts rebuilt");
+            swap(&self.contracts, contracts);
+        }
+        Ok(refreshed)
     }
 }
 
+/// What a refresh rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    pub provisions: bool,
+    pub contracts: bool,
+}
+
+fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
+    match lock.read() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn swap<T>(lock: &RwLock<Arc<T>>, value: T) {
+    let value = Arc::new(value);
+    match lock.write() {
+        Ok(mut guard) => *guard = value,
+        Err(poisoned) => *poisoned.into_inner() = value,
+    }
+}
+
+/// Every live contract with its provider, at the change-log position read first.
+pub fn load_contracts(conn: &mut DbConnection) -> Result<ContractIndex, ApiError> {
+    let seq = db::changes::latest_seq(conn, &CONTRACTED)?;
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
+    let contracts = db::registry::all_contracts(conn)?
+        .into_iter()
+        .map(|(c, org)| ContractDoc {
+            valid_from: day(&c.row.valid_from),
+            valid_until: c.row.valid_until.as_deref().map(day),
+            id: c.row.id,
+            organisation_id: org.id,
+            organisation_name: org.name,
+            agb_code: org.agb_code,
+            kvk_number: org.kvk_number,
+            scope: c.row.scope,
+            scope_code: c.row.scope_code,
+            categories: c.categories,
+        })
+        .collect();
+    Ok(ContractIndex::new(seq, contracts))
+}
+
 /// Builds the index from the database, at the change-log position read first (a write that
-/// lands during the build is picked up by the next refresh).
+/// lands during the build is picked up by the next refresh). One thread reads the rows while
+/// this one turns them into index entries. Each provision's JSON is read as stored; the few
+/// rows without one are rendered here.
 pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionIndex, ApiError> {
     let seq = db::changes::latest_seq(conn, &INDEXED)?;
-    let records = db::registry::all_provisions(conn)?;
     let names = db::registry::all_organisation_names(conn)?;
-    // Consumed one by one, so the rows are freed while the documents are made.
-    let docs = records
-        .into_iter()
-        .map(|r| {
-            let r = &r;
-            let json = serde_json::value::to_raw_value(&wire(r)).map_err(ApiError::internal)?;
-            let hours: Vec<PeriodText> =
-                serde_json::from_str(&r.row.opening_hours).unwrap_or_default();
-            Ok(ProvisionDoc {
-                id: r.row.id.clone(),
-                organisation_id: r.row.organisation_id.clone(),
-                organisation_name: names
-                    .get(&r.row.organisation_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                name: r.row.name.clone(),
-                description: r.row.description.clone(),
-                categories: r.categories.clone(),
-                access: r.row.access.clone(),
-                active: r.row.status == "active",
-                min_age: u8::try_from(r.row.min_age).unwrap_or(0),
-                max_age: u8::try_from(r.row.max_age).unwrap_or(0),
-                free_of_charge: r.row.free_of_charge,
-                languages: serde_json::from_str(&r.row.languages).unwrap_or_default(),
-                opening_hours: hours.iter().filter_map(|p| p.parse().ok()).collect(),
-                locations: r.locations.iter().map(|l| (l.lat, l.lon)).collect(),
-                service_areas: r
-                    .service_areas
-                    .iter()
-                    .map(|s| (s.scope.clone(), s.code.clone()))
-                    .collect(),
-                json,
+    let mut builder = IndexBuilder::new(reference);
+    let mut unrendered = Vec::new();
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<IndexedProvision>(1024);
+        let reader = scope.spawn(|| {
+            db::registry::for_each_indexed(conn, move |row| {
+                // The receiver only hangs up after an error of its own, reported below.
+                send.send(row)
+                    .map_err(|_| ApiError::internal(std::io::Error::other("index build stopped")))
             })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(ProvisionIndex::build(seq, docs, reference))
+        });
+        for mut provision in receive {
+            match provision.row.document.take() {
+                Some(stored) => {
+                    let json = RawValue::from_string(stored).map_err(ApiError::internal)?;
+                    builder.add(document(provision, json, &names));
+                }
+                None => unrendered.push(provision),
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| ApiError::internal(std::io::Error::other("the index reader panicked")))?
+    })?;
+    for provision in unrendered {
+        if let Some(record) = db::registry::find_provision(conn, &provision.row.id)? {
+            builder.add(document(provision, render(&record)?, &names));
+        }
+    }
+    Ok(builder.finish(seq))
+}
+
+/// Renders and stores the JSON of every live provision that has none (rows written by the
+/// demo set, the generator, or before documents were stored); returns how many.
+pub fn store_missing_documents(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    let missing: HashSet<String> = db::registry::provisions_without_document(conn)?
+        .into_iter()
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let mut rendered = Vec::with_capacity(missing.len());
+    db::registry::for_each_provision(conn, |record| {
+        if missing.contains(&record.row.id) {
+            rendered.push((record.row.id.clone(), render(&record)?));
+        }
+        Ok::<(), ApiError>(())
+    })?;
+    db::write_transaction(conn, |conn| {
+        for (id, json) in &rendered {
+            db::registry::set_document(conn, id, Some(json.get()))?;
+        }
+        Ok::<(), ApiError>(())
+    })?;
+    Ok(rendered.len())
+}
+
+/// What the index keeps of a provision: the fields the filters test, and its JSON.
+fn document(
+    provision: IndexedProvision,
+    json: Box<RawValue>,
+    names: &HashMap<String, String>,
+) -> ProvisionDoc {
+    let row = provision.row;
+    let hours: Vec<PeriodText> = serde_json::from_str(&row.opening_hours).unwrap_or_default();
+    ProvisionDoc {
+        organisation_name: names.get(&row.organisation_id).cloned().unwrap_or_default(),
+        id: row.id,
+        organisation_id: row.organisation_id,
+        name: row.name,
+        description: row.description,
+        categories: provision.categories,
+        access: row.access,
+        active: row.status == "active",
+        min_age: u8::try_from(row.min_age).unwrap_or(0),
+        max_age: u8::try_from(row.max_age).unwrap_or(0),
+        free_of_charge: row.free_of_charge,
+        languages: serde_json::from_str(&row.languages).unwrap_or_default(),
+        opening_hours: hours.iter().filter_map(|p| p.parse().ok()).collect(),
+        locations: provision.locations,
+        service_areas: provision.service_areas,
+        json,
+    }
 }
 
 /// Polls the change log and refreshes the index when another instance wrote. Runs until the

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
@@ -245,10 +244,17 @@ pub struct ProvisionHit {
 
 /// A page of search results.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct ProvisionSearchList {
-    #[schema(value_type = Vec<ProvisionHit>)]
-    pub items: Vec<Box<RawValue>>,
+    /// The provisions of this page, in order.
+    pub items: Vec<ProvisionHit>,
+    #[serde(flatten)]
+    pub page: SearchPage,
+}
+
+/// Everything of a page of search results but the items.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPage {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
@@ -401,14 +407,45 @@ impl ProvisionSearch {
     }
 }
 
-/// The stored provision with its distance put in front: `{"distanceM": …, …provision}`.
-pub fn hit_json(index: &ProvisionIndex, hit: &Hit) -> Box<RawValue> {
-    let raw = index.doc(hit.entry).json.get();
-    let distance = hit
-        .distance_m
-        .map_or_else(|| "null".to_owned(), |d| format!("{:.0}", d));
-    let spliced = format!("{{\"distanceM\":{distance},{}", &raw[1..]);
-    RawValue::from_string(spliced).unwrap_or_else(|_| index.doc(hit.entry).json.clone())
+/// Answers `object` with one more member, `name`, holding the hits as [`ProvisionHit`]s. The
+/// index keeps each provision's JSON; it is written as it is, with the distance put in front,
+/// instead of being parsed again (that would cost more than the search itself).
+pub fn with_hits(
+    object: &impl Serialize,
+    name: &str,
+    index: &ProvisionIndex,
+    hits: &[Hit],
+) -> Result<HttpResponse, ApiError> {
+    let mut body = serde_json::to_vec(object).map_err(ApiError::internal)?;
+    if body.pop() != Some(b'}') {
+        return Err(ApiError::internal(std::io::Error::other(
+            "the response is not a JSON object",
+        )));
+    }
+    if body.len() > 1 {
+        body.push(b',');
+    }
+    body.extend_from_slice(
+        serde_json::to_string(name)
+            .map_err(ApiError::internal)?
+            .as_bytes(),
+    );
+    body.extend_from_slice(b":[");
+    for (n, hit) in hits.iter().enumerate() {
+        if n > 0 {
+            body.push(b',');
+        }
+        match hit.distance_m {
+            Some(d) => body.extend_from_slice(format!("{{\"distanceM\":{d:.0},").as_bytes()),
+            None => body.extend_from_slice(b"{\"distanceM\":null,"),
+        }
+        // A provision's JSON is an object with members: `{` is replaced by the distance.
+        body.extend_from_slice(&index.json(hit.entry).get().as_bytes()[1..]);
+    }
+    body.extend_from_slice(b"]}");
+    Ok(HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(body))
 }
 
 /// Search provisions: near a postcode, area or point, for a resident, by need, age and more.
@@ -426,14 +463,11 @@ pub async fn list_provisions(
     let page = page.into_inner().parse();
     let ((search, origin), page) = (found?, page?);
     let index = state.read_model.index();
-    let hits = index.search(&search);
-    let total = hits.len() as i64;
-    let items = super::paging::slice(&hits, page)
-        .iter()
-        .map(|h| hit_json(&index, h))
-        .collect();
-    Ok(HttpResponse::Ok().json(ProvisionSearchList {
-        items,
+    let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let size = usize::try_from(page.page_size).unwrap_or(0);
+    let found = index.search_window(&search, offset..offset.saturating_add(size));
+    let total = found.total as i64;
+    let page_of_hits = SearchPage {
         total,
         page: page.page,
         page_size: page.page_size,
@@ -443,5 +477,6 @@ pub async fn list_provisions(
             _ => None,
         }),
         links: links(&req, page, total),
-    }))
+    };
+    with_hits(&page_of_hits, "items", &index, &found.hits)
 }

@@ -121,6 +121,7 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
             );
             if !no_demo {
                 let demo = db::demo::seed_demo(&mut conn)?;
+                crate::api::read_model::store_missing_documents(&mut conn)?;
                 println!("demo set: {demo}");
             }
             Ok(())
@@ -145,6 +146,7 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
             db::seed::seed_reference(&mut conn)?;
             let started = std::time::Instant::now();
             let report = db::synthetic::generate(&mut conn, provisions, seed)?;
+            crate::api::read_model::store_missing_documents(&mut conn)?;
             println!(
                 "generated {} provisions, {} organisations and {} contracts in {:.1} s (source: synthetic)",
                 report.provisions,

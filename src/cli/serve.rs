@@ -35,8 +35,17 @@ pub fn prepare(
         areas = reference.areas.len(),
         "reference data loaded"
     );
+    let rendered =
+        crate::api::read_model::store_missing_documents(&mut conn).map_err(|e| e.to_string())?;
+    if rendered > 0 {
+        tracing::info!(
+            provisions = rendered,
+            "provision documents rendered and stored"
+        );
+    }
     let started = std::time::Instant::now();
     let index = crate::api::read_model::load(&mut conn, &reference).map_err(|e| e.to_string())?;
+    let contracts = crate::api::read_model::load_contracts(&mut conn).map_err(|e| e.to_string())?;
     tracing::info!(
         provisions = index.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -46,7 +55,7 @@ pub fn prepare(
         pool,
         reference: Arc::new(reference),
         auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
-        read_model: Arc::new(ReadModel::new(index)),
+        read_model: Arc::new(ReadModel::new(index, contracts)),
         max_body_bytes,
     })
 }

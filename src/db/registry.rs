@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::MultiBackend;
 use super::rows::*;
@@ -322,16 +324,25 @@ fn delete_provision_children(conn: &mut DbConnection, id: &str) -> QueryResult<(
     Ok(())
 }
 
-pub fn insert_provision(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
+/// Stores a new provision with its JSON `document` as the API serves it (`None`: the search
+/// index renders it).
+pub fn insert_provision(
+    conn: &mut DbConnection,
+    record: &ProvisionRecord,
+    document: Option<&str>,
+) -> QueryResult<()> {
     insert_all!(conn, provisions::table, &record.row)?;
+    set_document(conn, &record.row.id, document)?;
     insert_provision_children(conn, record)
 }
 
-/// Replaces a provision when its stored version is still `expected_version`.
+/// Replaces a provision, and its `document`, when its stored version is still
+/// `expected_version`.
 pub fn update_provision(
     conn: &mut DbConnection,
     record: &ProvisionRecord,
     expected_version: i64,
+    document: Option<&str>,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         provisions::table
@@ -343,9 +354,129 @@ pub fn update_provision(
     if n != 1 {
         return Ok(false);
     }
+    set_document(conn, &record.row.id, document)?;
     delete_provision_children(conn, &record.row.id)?;
     insert_provision_children(conn, record)?;
     Ok(true)
+}
+
+/// Stores a provision's rendered JSON; `None` clears it (the index renders it then).
+pub fn set_document(conn: &mut DbConnection, id: &str, document: Option<&str>) -> QueryResult<()> {
+    diesel::update(provisions::table.find(id))
+        .set(provisions::document.eq(document))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ids of the live provisions whose document has not been rendered.
+pub fn provisions_without_document(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    provisions::table
+        .filter(provisions::deleted_at.is_null())
+        .filter(provisions::document.is_null())
+        .select(provisions::id)
+        .load(conn)
+}
+
+/// What the search index reads of a provision: the fields its filters test and the rendered
+/// document, without the columns only the document shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = provisions)]
+pub struct IndexedRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub access: String,
+    pub status: String,
+    pub min_age: i32,
+    pub max_age: i32,
+    pub free_of_charge: bool,
+    /// JSON array of ISO 639-1 codes.
+    pub languages: String,
+    /// JSON array of opening periods.
+    pub opening_hours: String,
+    pub document: Option<String>,
+}
+
+/// An [`IndexedRow`] with its categories, locations and service area.
+#[derive(Debug, Clone)]
+pub struct IndexedProvision {
+    pub row: IndexedRow,
+    pub categories: Vec<String>,
+    /// `(lat, lon)` of each location, in order.
+    pub locations: Vec<(f64, f64)>,
+    /// `(scope, code)`, sorted.
+    pub service_areas: Vec<(String, String)>,
+}
+
+/// Calls `f` with what the search index needs of every live provision, row by row (the
+/// children first). The children of deleted provisions are read too and left out: cheaper
+/// than a subquery per table.
+pub fn for_each_indexed<E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(IndexedProvision) -> Result<(), E>,
+) -> Result<(), E> {
+    let count: i64 = provisions::table.count().get_result(conn)?;
+    fn map<V>(count: i64) -> FxHashMap<String, Vec<V>> {
+        FxHashMap::with_capacity_and_hasher(usize::try_from(count).unwrap_or(0), Default::default())
+    }
+    let mut categories_of = map(count);
+    for row in provision_categories::table
+        .select((
+            provision_categories::provision_id,
+            provision_categories::category_code,
+        ))
+        .load_iter::<(String, String), DefaultLoadingMode>(conn)?
+    {
+        let (id, code) = row?;
+        categories_of.entry(id).or_default().push(code);
+    }
+    let mut locations_of = map(count);
+    for row in provision_locations::table
+        .order((
+            provision_locations::provision_id,
+            provision_locations::position,
+        ))
+        .select((
+            provision_locations::provision_id,
+            provision_locations::lat,
+            provision_locations::lon,
+        ))
+        .load_iter::<(String, f64, f64), DefaultLoadingMode>(conn)?
+    {
+        let (id, lat, lon) = row?;
+        locations_of.entry(id).or_default().push((lat, lon));
+    }
+    let mut areas_of = map(count);
+    for row in provision_service_areas::table
+        .select((
+            provision_service_areas::provision_id,
+            provision_service_areas::scope,
+            provision_service_areas::code,
+        ))
+        .load_iter::<(String, String, String), DefaultLoadingMode>(conn)?
+    {
+        let (id, scope, code) = row?;
+        areas_of.entry(id).or_default().push((scope, code));
+    }
+    for row in provisions::table
+        .filter(provisions::deleted_at.is_null())
+        .select(IndexedRow::as_select())
+        .load_iter::<IndexedRow, DefaultLoadingMode>(conn)?
+    {
+        let row = row?;
+        let mut categories = categories_of.remove(&row.id).unwrap_or_default();
+        categories.sort();
+        let mut service_areas = areas_of.remove(&row.id).unwrap_or_default();
+        service_areas.sort();
+        f(IndexedProvision {
+            locations: locations_of.remove(&row.id).unwrap_or_default(),
+            categories,
+            service_areas,
+            row,
+        })?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,33 +632,80 @@ pub fn update_contract(
 
 /// Every live provision with its children, for building the search index. Children are read
 /// table by table (no id lists: there may be more ids than an engine takes as parameters).
+/// Every live provision.
 pub fn all_provisions(conn: &mut DbConnection) -> QueryResult<Vec<ProvisionRecord>> {
-    let live = || {
-        provisions::table
-            .filter(provisions::deleted_at.is_null())
-            .select(provisions::id)
-    };
-    let rows = provisions::table
-        .filter(provisions::deleted_at.is_null())
-        .select(ProvisionRow::as_select())
-        .load(conn)?;
-    let categories = provision_categories::table
-        .filter(provision_categories::provision_id.eq_any(live()))
+    let mut all = Vec::new();
+    for_each_provision(conn, |record| {
+        all.push(record);
+        QueryResult::Ok(())
+    })?;
+    Ok(all)
+}
+
+/// Calls `f` with every live provision, read row by row (the children first), so the rows of
+/// a large registry are never all in memory at once.
+pub fn for_each_provision<E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(ProvisionRecord) -> Result<(), E>,
+) -> Result<(), E> {
+    let count: i64 = provisions::table.count().get_result(conn)?;
+    fn map<V>(count: i64) -> FxHashMap<String, V> {
+        FxHashMap::with_capacity_and_hasher(usize::try_from(count).unwrap_or(0), Default::default())
+    }
+    let mut categories_of: FxHashMap<String, Vec<String>> = map(count);
+    for c in provision_categories::table
         .select(ProvisionCategoryRow::as_select())
-        .load(conn)?;
-    let locations = provision_locations::table
-        .filter(provision_locations::provision_id.eq_any(live()))
+        .load_iter::<ProvisionCategoryRow, DefaultLoadingMode>(conn)?
+    {
+        let c = c?;
+        categories_of
+            .entry(c.provision_id)
+            .or_default()
+            .push(c.category_code);
+    }
+    let mut locations_of: FxHashMap<String, Vec<LocationRow>> = map(count);
+    for l in provision_locations::table
         .order((
             provision_locations::provision_id,
             provision_locations::position,
         ))
         .select(LocationRow::as_select())
-        .load(conn)?;
-    let areas = provision_service_areas::table
-        .filter(provision_service_areas::provision_id.eq_any(live()))
+        .load_iter::<LocationRow, DefaultLoadingMode>(conn)?
+    {
+        let l = l?;
+        locations_of
+            .entry(l.provision_id.clone())
+            .or_default()
+            .push(l);
+    }
+    let mut areas_of: FxHashMap<String, Vec<ServiceAreaRow>> = map(count);
+    for a in provision_service_areas::table
         .select(ServiceAreaRow::as_select())
-        .load(conn)?;
-    Ok(assemble(rows, categories, locations, areas))
+        .load_iter::<ServiceAreaRow, DefaultLoadingMode>(conn)?
+    {
+        let a = a?;
+        areas_of.entry(a.provision_id.clone()).or_default().push(a);
+    }
+    // The children of deleted provisions were read too and are left out here: cheaper than a
+    // subquery per table.
+    for row in provisions::table
+        .filter(provisions::deleted_at.is_null())
+        .select(ProvisionRow::as_select())
+        .load_iter::<ProvisionRow, DefaultLoadingMode>(conn)?
+    {
+        let row = row?;
+        let mut categories = categories_of.remove(&row.id).unwrap_or_default();
+        categories.sort();
+        let mut service_areas = areas_of.remove(&row.id).unwrap_or_default();
+        service_areas.sort_by(|a, b| (&a.scope, &a.code).cmp(&(&b.scope, &b.code)));
+        f(ProvisionRecord {
+            locations: locations_of.remove(&row.id).unwrap_or_default(),
+            categories,
+            service_areas,
+            row,
+        })?;
+    }
+    Ok(())
 }
 
 /// Id and name of every live organisation.
@@ -537,5 +715,28 @@ pub fn all_organisation_names(conn: &mut DbConnection) -> QueryResult<HashMap<St
         .select((organisations::id, organisations::name))
         .load::<(String, String)>(conn)?
         .into_iter()
+        .collect())
+}
+
+/// Every live contract of a live organisation, with the organisation.
+pub fn all_contracts(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(ContractRecord, OrganisationRow)>> {
+    let rows = contract_query(&ContractFilter::default())
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    let organisations: HashMap<String, OrganisationRow> = organisations::table
+        .filter(organisations::deleted_at.is_null())
+        .select(OrganisationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    Ok(contracts_with_categories(conn, rows)?
+        .into_iter()
+        .filter_map(|c| {
+            let organisation = organisations.get(&c.row.organisation_id)?.clone();
+            Some((c, organisation))
+        })
         .collect())
 }

@@ -116,6 +116,7 @@ diesel::table! {
         created_at -> Text,
         updated_at -> Text,
         deleted_at -> Nullable<Text>,
+        document -> Nullable<Text>,
     }
 }
 

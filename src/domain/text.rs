@@ -2,6 +2,9 @@
 
 /// Lower case without diacritics: "Café" → "cafe", "Oüdë" → "oude".
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars().flat_map(char::to_lowercase) {
         let folded = match c {

@@ -1,9 +1,12 @@
-//! The in-memory read model: reference data with its polygons, and the provision search index.
-//! Both are built from the database and shared read-only (behind an `Arc`) by every request;
-//! the provision index is rebuilt and swapped after writes.
+//! The in-memory read model: reference data with its polygons, the provision search index and
+//! the contracts. Built from the database and shared read-only (behind an `Arc`) by every
+//! request; the provision and contract indexes are rebuilt and swapped after writes.
 
+pub mod contracts;
 pub mod provisions;
 pub mod reference;
+pub mod words;
 
+pub use contracts::{ContractDoc, ContractIndex};
 pub use provisions::{ProvisionDoc, ProvisionIndex};
 pub use reference::{Area, Category, Municipality, Postcode, Reference, Region};

@@ -2,13 +2,17 @@
 //! bit sets, ages, opening hours and a Dutch text index. Built whole from the database and
 //! swapped atomically; every search is answered from memory.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Ordering;
+
+use rustc_hash::FxHashMap;
+use std::ops::Range;
 
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde_json::value::RawValue;
 
 use super::Reference;
+use super::words::{Dictionary, DictionaryBuilder, WordId, WordMatch};
 use crate::domain::hours::{Period, Weekday};
 use crate::domain::location::NlPoint;
 use crate::domain::text;
@@ -37,27 +41,9 @@ pub struct ProvisionDoc {
     pub json: Box<RawValue>,
 }
 
-/// Where a provision may be used, in the form the filters test quickly.
-#[derive(Debug, Default)]
-struct Served {
-    national: bool,
-    regions: Vec<String>,
-    municipalities: Vec<String>,
-    areas: Vec<String>,
-}
-
-#[derive(Debug)]
-struct Entry {
-    doc: ProvisionDoc,
-    /// Folded name, for ordering.
-    sort_key: String,
-    categories: u128,
-    served: Served,
-}
-
 /// Bit of each category in the masks, by code.
 #[derive(Debug, Default)]
-struct CategoryBits(HashMap<String, u32>);
+struct CategoryBits(FxHashMap<String, u32>);
 
 impl CategoryBits {
     fn mask(&self, codes: &[String]) -> u128 {
@@ -126,140 +112,285 @@ pub struct Hit {
     pub distance_m: Option<f64>,
 }
 
-type PointEntry = GeomWithData<[f64; 2], (u32, (f64, f64))>;
+/// A code (municipality, region, wijk or buurt) by number, so the filters compare integers.
+type CodeId = u32;
+
+/// Where a provision may be used.
+#[derive(Debug, Default)]
+struct Served {
+    national: bool,
+    regions: Box<[CodeId]>,
+    municipalities: Box<[CodeId]>,
+    areas: Box<[CodeId]>,
+    /// Every region someone served lives in (for the region filter).
+    in_regions: Box<[CodeId]>,
+}
+
+/// One provision as the filters see it, and its wire representation.
+#[derive(Debug)]
+struct Entry {
+    id: uuid::Uuid,
+    /// Position in the order by folded name, then id.
+    rank: u32,
+    categories: u128,
+    min_age: u8,
+    max_age: u8,
+    active: bool,
+    open_access: bool,
+    free_of_charge: bool,
+    multi_located: bool,
+    organisation: CodeId,
+    /// ISO 639-1 codes as two ASCII bytes.
+    languages: Box<[u16]>,
+    opening_hours: Box<[Period]>,
+    served: Served,
+    words: Box<[WordId]>,
+    json: Box<RawValue>,
+}
+
+fn language_key(code: &str) -> Option<u16> {
+    match code.as_bytes() {
+        [a, b] => Some(u16::from_be_bytes([*a, *b])),
+        _ => None,
+    }
+}
+
+type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint)>;
 
 #[derive(Debug, Default)]
 pub struct ProvisionIndex {
     /// The change-log sequence number the index reflects.
     pub seq: i64,
     entries: Vec<Entry>,
-    by_id: HashMap<String, u32>,
     points: RTree<PointEntry>,
     /// Entries without a location (online, telephone), by name.
     unlocated: Vec<u32>,
-    /// Stemmed word → entries (sorted).
-    stems: HashMap<String, Vec<u32>>,
-    /// Folded word → entries (sorted), for prefix matching.
-    words: BTreeMap<String, Vec<u32>>,
+    dictionary: Dictionary,
     bits: CategoryBits,
     /// Reach in metres per category bit.
     reach_by_bit: Vec<Option<f64>>,
-    /// Region of each municipality, for region filters.
-    region_of: HashMap<String, String>,
-    /// Municipality of each area, for region filters.
-    municipality_of_area: HashMap<String, String>,
+    /// Number of each code the service areas and the filters use.
+    codes: FxHashMap<Box<str>, CodeId>,
 }
 
-impl ProvisionIndex {
-    pub fn build(seq: i64, docs: Vec<ProvisionDoc>, reference: &Reference) -> Self {
-        let mut index = ProvisionIndex {
-            seq,
-            ..Default::default()
-        };
+/// Interns codes while the index is built.
+#[derive(Default)]
+struct Codes(FxHashMap<Box<str>, CodeId>);
+
+impl Codes {
+    fn id(&mut self, code: &str) -> CodeId {
+        if let Some(&id) = self.0.get(code) {
+            return id;
+        }
+        let id = self.0.len() as CodeId;
+        self.0.insert(code.into(), id);
+        id
+    }
+}
+
+/// Sorted, without duplicates.
+fn set(mut ids: Vec<CodeId>) -> Box<[CodeId]> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_boxed_slice()
+}
+
+/// Builds an index one provision at a time.
+pub struct IndexBuilder<'r> {
+    bits: CategoryBits,
+    reach_by_bit: Vec<Option<f64>>,
+    codes: Codes,
+    region_of_municipality: FxHashMap<&'r str, &'r str>,
+    municipality_of_area: FxHashMap<&'r str, &'r str>,
+    dictionary: DictionaryBuilder,
+    category_words: FxHashMap<&'r str, Vec<WordId>>,
+    organisation_words: FxHashMap<String, Vec<WordId>>,
+    points: Vec<PointEntry>,
+    unlocated: Vec<u32>,
+    /// Folded name of each entry, for the order by name.
+    names: Vec<String>,
+    entries: Vec<Entry>,
+}
+
+impl<'r> IndexBuilder<'r> {
+    pub fn new(reference: &'r Reference) -> Self {
+        let mut bits = CategoryBits::default();
+        let mut reach_by_bit = Vec::new();
         for (i, code) in reference.category_order.iter().enumerate().take(128) {
-            index.bits.0.insert(code.clone(), i as u32);
+            bits.0.insert(code.clone(), i as u32);
             let reach = reference
                 .categories
                 .get(code)
                 .and_then(|c| c.default_reach_m)
                 .map(f64::from);
-            index.reach_by_bit.push(reach);
+            reach_by_bit.push(reach);
         }
-        index.region_of = reference
-            .municipalities
-            .values()
-            .map(|m| (m.code.clone(), m.region_code.clone()))
-            .collect();
-        index.municipality_of_area = reference
-            .areas
-            .values()
-            .map(|a| (a.code.clone(), a.municipality_code.clone()))
-            .collect();
-        let mut points = Vec::new();
-        let mut stems: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut words: HashMap<String, Vec<u32>> = HashMap::new();
-        let category_words: HashMap<&str, Vec<String>> = reference
+        let mut dictionary = DictionaryBuilder::default();
+        let category_words = reference
             .categories
             .values()
             .map(|c| {
-                let words = text::words(&c.name_nl)
-                    .chain(text::words(&c.name_en))
-                    .collect();
-                (c.code.as_str(), words)
+                let mut ids = Vec::new();
+                dictionary.words_of(&c.name_nl, &mut ids);
+                dictionary.words_of(&c.name_en, &mut ids);
+                (c.code.as_str(), ids)
             })
             .collect();
-        for (i, doc) in docs.into_iter().enumerate() {
-            let i = i as u32;
-            for &(lat, lon) in &doc.locations {
-                points.push(GeomWithData::new(project(lat, lon), (i, (lat, lon))));
-            }
-            if doc.locations.is_empty() {
-                index.unlocated.push(i);
-            }
-            let own = [
-                doc.name.as_str(),
-                doc.organisation_name.as_str(),
-                doc.description.as_deref().unwrap_or(""),
-            ];
-            let of_categories = doc
-                .categories
-                .iter()
-                .filter_map(|c| category_words.get(c.as_str()))
-                .flatten()
-                .cloned();
-            let mut seen: Vec<String> = own
-                .into_iter()
-                .flat_map(text::words)
-                .chain(of_categories)
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for word in seen {
-                let stemmed = text::stem(&word);
-                match stems.get_mut(&stemmed) {
-                    Some(list) => push_unique(list, i),
-                    None => {
-                        stems.insert(stemmed, vec![i]);
-                    }
-                }
-                match words.get_mut(&word) {
-                    Some(list) => list.push(i),
-                    None => {
-                        words.insert(word, vec![i]);
-                    }
-                }
-            }
-            let mut served = Served::default();
-            for (scope, code) in &doc.service_areas {
-                match scope.as_str() {
-                    "national" => served.national = true,
-                    "region" => served.regions.push(code.clone()),
-                    "municipality" => served.municipalities.push(code.clone()),
-                    _ => served.areas.push(code.clone()),
-                }
-            }
-            index.by_id.insert(doc.id.clone(), i);
-            index.entries.push(Entry {
-                sort_key: text::fold(&doc.name),
-                categories: index.bits.mask(&doc.categories),
-                served,
-                doc,
-            });
+        IndexBuilder {
+            bits,
+            reach_by_bit,
+            codes: Codes::default(),
+            region_of_municipality: reference
+                .municipalities
+                .values()
+                .map(|m| (m.code.as_str(), m.region_code.as_str()))
+                .collect(),
+            municipality_of_area: reference
+                .areas
+                .values()
+                .map(|a| (a.code.as_str(), a.municipality_code.as_str()))
+                .collect(),
+            dictionary,
+            category_words,
+            organisation_words: FxHashMap::default(),
+            points: Vec::new(),
+            unlocated: Vec::new(),
+            names: Vec::new(),
+            entries: Vec::new(),
         }
-        index.points = RTree::bulk_load(points);
-        index.stems = stems;
-        index.words = words.into_iter().collect();
-        let entries = &index.entries;
-        let by_name = |a: &u32, b: &u32| {
-            let (ea, eb) = (&entries[*a as usize], &entries[*b as usize]);
-            ea.sort_key
-                .cmp(&eb.sort_key)
-                .then_with(|| ea.doc.id.cmp(&eb.doc.id))
+    }
+
+    fn region_of(&self, scope: &str, code: &str) -> Option<&'r str> {
+        let municipality = match scope {
+            "municipality" => code,
+            _ => self.municipality_of_area.get(code).copied()?,
         };
-        let mut unlocated = std::mem::take(&mut index.unlocated);
-        unlocated.sort_by(by_name);
-        index.unlocated = unlocated;
-        index
+        self.region_of_municipality.get(municipality).copied()
+    }
+
+    pub fn add(&mut self, doc: ProvisionDoc) {
+        let i = self.entries.len() as u32;
+        for &(lat, lon) in &doc.locations {
+            if let Ok(point) = NlPoint::new(lat, lon) {
+                self.points
+                    .push(GeomWithData::new(project(lat, lon), (i, point)));
+            }
+        }
+        if doc.locations.is_empty() {
+            self.unlocated.push(i);
+        }
+        let mut words = Vec::new();
+        self.dictionary.words_of(&doc.name, &mut words);
+        self.dictionary
+            .words_of(doc.description.as_deref().unwrap_or(""), &mut words);
+        if !self.organisation_words.contains_key(&doc.organisation_id) {
+            let mut ids = Vec::new();
+            self.dictionary.words_of(&doc.organisation_name, &mut ids);
+            self.organisation_words
+                .insert(doc.organisation_id.clone(), ids);
+        }
+        words.extend_from_slice(&self.organisation_words[&doc.organisation_id]);
+        for c in &doc.categories {
+            words.extend(self.category_words.get(c.as_str()).into_iter().flatten());
+        }
+        self.dictionary.add_entry(words);
+        let mut served = Served::default();
+        let (mut regions, mut municipalities, mut areas, mut in_regions) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (scope, code) in &doc.service_areas {
+            match scope.as_str() {
+                "national" => served.national = true,
+                "region" => {
+                    regions.push(self.codes.id(code));
+                    in_regions.push(self.codes.id(code));
+                }
+                scope => {
+                    let id = self.codes.id(code);
+                    if scope == "municipality" {
+                        municipalities.push(id);
+                    } else {
+                        areas.push(id);
+                    }
+                    if let Some(r) = self.region_of(scope, code) {
+                        in_regions.push(self.codes.id(r));
+                    }
+                }
+            }
+        }
+        served.regions = set(regions);
+        served.municipalities = set(municipalities);
+        served.areas = set(areas);
+        served.in_regions = set(in_regions);
+        self.names.push(text::fold(&doc.name));
+        self.entries.push(Entry {
+            id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
+            rank: 0,
+            categories: self.bits.mask(&doc.categories),
+            min_age: doc.min_age,
+            max_age: doc.max_age,
+            active: doc.active,
+            open_access: doc.access == "open",
+            free_of_charge: doc.free_of_charge,
+            multi_located: doc.locations.len() > 1,
+            organisation: self.codes.id(&doc.organisation_id),
+            languages: doc
+                .languages
+                .iter()
+                .filter_map(|l| language_key(l))
+                .collect(),
+            opening_hours: doc.opening_hours.into_boxed_slice(),
+            served,
+            words: Box::default(),
+            json: doc.json,
+        });
+    }
+
+    pub fn finish(self, seq: i64) -> ProvisionIndex {
+        let IndexBuilder {
+            bits,
+            reach_by_bit,
+            codes,
+            dictionary,
+            points,
+            mut unlocated,
+            names,
+            mut entries,
+            ..
+        } = self;
+        let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| {
+            names[a as usize]
+                .cmp(&names[b as usize])
+                .then_with(|| entries[a as usize].id.cmp(&entries[b as usize].id))
+        });
+        for (rank, &i) in by_name.iter().enumerate() {
+            entries[i as usize].rank = rank as u32;
+        }
+        unlocated.sort_unstable_by_key(|&i| entries[i as usize].rank);
+        let (dictionary, words) = dictionary.finish();
+        for (entry, words) in entries.iter_mut().zip(words) {
+            entry.words = words;
+        }
+        ProvisionIndex {
+            seq,
+            entries,
+            points: RTree::bulk_load(points),
+            unlocated,
+            dictionary,
+            bits,
+            reach_by_bit,
+            codes: codes.0,
+        }
+    }
+}
+
+impl ProvisionIndex {
+    pub fn build(seq: i64, docs: Vec<ProvisionDoc>, reference: &Reference) -> Self {
+        let mut builder = IndexBuilder::new(reference);
+        for doc in docs {
+            builder.add(doc);
+        }
+        builder.finish(seq)
     }
 
     pub fn len(&self) -> usize {
@@ -270,108 +401,27 @@ impl ProvisionIndex {
         self.entries.is_empty()
     }
 
-    pub fn doc(&self, entry: u32) -> &ProvisionDoc {
-        &self.entries[entry as usize].doc
+    /// The provision's wire representation.
+    pub fn json(&self, entry: u32) -> &RawValue {
+        &self.entries[entry as usize].json
     }
 
-    pub fn find(&self, id: &str) -> Option<&ProvisionDoc> {
-        self.by_id.get(id).map(|&i| self.doc(i))
-    }
-
-    /// Entries matching every word of `q` (AND), sorted; `None` when `q` has no words. A word
-    /// matches by stem, or as the prefix of a word (type-ahead): "opvoe" finds
-    /// "Opvoedondersteuning".
-    fn text_matches(&self, q: &str) -> Option<Vec<u32>> {
-        let mut result: Option<Vec<u32>> = None;
-        for word in text::words(q) {
-            let mut hit: Vec<u32> = self
-                .stems
-                .get(&text::stem(&word))
-                .cloned()
-                .unwrap_or_default();
-            for (_, list) in self
-                .words
-                .range(word.clone()..)
-                .take_while(|(w, _)| w.starts_with(&word))
-            {
-                hit.extend_from_slice(list);
-            }
-            hit.sort_unstable();
-            hit.dedup();
-            result = Some(match result {
-                None => hit,
-                Some(prev) => prev
-                    .into_iter()
-                    .filter(|i| hit.binary_search(i).is_ok())
-                    .collect(),
-            });
-        }
-        result
-    }
-
-    fn covers(&self, served: &Served, resident: &Resident) -> bool {
-        served.national
-            || served.regions.contains(&resident.region)
-            || served.municipalities.contains(&resident.municipality)
-            || resident.area.as_ref().is_some_and(|area| {
-                served.areas.iter().any(|a| {
-                    a == area
-                        || (area.starts_with("BU") && a.starts_with("WK") && a[2..] == area[2..8])
-                })
-            })
-    }
-
-    fn serves_region(&self, served: &Served, region: &str) -> bool {
-        served.national
-            || served.regions.iter().any(|r| r == region)
-            || served
-                .municipalities
-                .iter()
-                .any(|m| self.region_of.get(m).is_some_and(|r| r == region))
-            || served.areas.iter().any(|a| {
-                self.municipality_of_area
-                    .get(a)
-                    .and_then(|m| self.region_of.get(m))
-                    .is_some_and(|r| r == region)
-            })
-    }
-
-    fn matches(&self, e: &Entry, q: &SearchQuery, category_mask: Option<u128>) -> bool {
-        let d = &e.doc;
-        category_mask.is_none_or(|m| e.categories & m != 0)
-            && q.active.is_none_or(|a| d.active == a)
-            && q.access.as_deref().is_none_or(|a| d.access == a)
-            && q.age.is_none_or(|age| d.min_age <= age && age <= d.max_age)
-            && q.free_of_charge.is_none_or(|f| d.free_of_charge == f)
-            && q.language
-                .as_deref()
-                .is_none_or(|l| d.languages.iter().any(|x| x == l))
-            && q.organisation
-                .as_deref()
-                .is_none_or(|o| d.organisation_id == o)
-            && q.open_at
-                .is_none_or(|(day, minute)| d.opening_hours.iter().any(|p| p.contains(day, minute)))
-            && q.resident
-                .as_ref()
-                .is_none_or(|r| self.covers(&e.served, r))
-            && q.region
-                .as_deref()
-                .is_none_or(|r| self.serves_region(&e.served, r))
-    }
-
-    /// The reach of a provision for this query, in metres.
+    /// The reach of a provision for this query, in metres: the largest reach of its categories
+    /// the query asks for, else the default.
     fn reach_of(&self, e: &Entry, reach: Reach, category_mask: Option<u128>) -> f64 {
         match reach {
             Reach::Radius(r) => r,
             Reach::PerCategory { default_m, .. } => {
-                let bits = e.categories & category_mask.unwrap_or(u128::MAX);
-                (0..self.reach_by_bit.len())
-                    .filter(|b| bits & (1u128 << b) != 0)
-                    .filter_map(|b| self.reach_by_bit[b])
-                    .fold(None, |acc: Option<f64>, r| {
-                        Some(acc.map_or(r, |a| a.max(r)))
-                    })
-                    .unwrap_or(default_m)
+                let mut bits = e.categories & category_mask.unwrap_or(u128::MAX);
+                let mut widest: Option<f64> = None;
+                while bits != 0 {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if let Some(r) = self.reach_by_bit.get(bit).copied().flatten() {
+                        widest = Some(widest.map_or(r, |w| w.max(r)));
+                    }
+                }
+                widest.unwrap_or(default_m)
             }
         }
     }
@@ -379,32 +429,42 @@ impl ProvisionIndex {
     /// Every matching provision: located ones by distance (then name), then those without a
     /// location by name. Without an origin, all by name.
     pub fn search(&self, q: &SearchQuery) -> Vec<Hit> {
-        let category_mask = q.categories.as_ref().map(|c| self.bits.mask(c));
-        let text = q.text.as_deref().and_then(|t| self.text_matches(t));
-        let passes = |i: u32| {
-            let e = &self.entries[i as usize];
-            text.as_ref().is_none_or(|t| t.binary_search(&i).is_ok())
-                && self.matches(e, q, category_mask)
-        };
+        self.search_window(q, 0..usize::MAX).hits
+    }
+
+    /// The hits at positions `window` of [`Self::search`]'s order, and how many there are in
+    /// all; only the window is put in order.
+    pub fn search_window(&self, q: &SearchQuery, window: Range<usize>) -> Found {
+        let filter = Filter::new(self, q);
+        let mut hits = Vec::new();
         let by_name = |a: &Hit, b: &Hit| {
-            let (ea, eb) = (
-                &self.entries[a.entry as usize],
-                &self.entries[b.entry as usize],
-            );
-            ea.sort_key
-                .cmp(&eb.sort_key)
-                .then_with(|| ea.doc.id.cmp(&eb.doc.id))
+            self.entries[a.entry as usize]
+                .rank
+                .cmp(&self.entries[b.entry as usize].rank)
         };
         let Some(origin) = q.origin else {
-            let mut hits: Vec<Hit> = (0..self.entries.len() as u32)
-                .filter(|&i| passes(i))
+            match &filter.text {
+                Some(words) => hits.extend(
+                    self.dictionary
+                        .entries(words)
+                        .into_iter()
+                        .filter(|&i| filter.passes_without_text(&self.entries[i as usize])),
+                ),
+                None => hits.extend(
+                    (0..self.entries.len() as u32)
+                        .filter(|&i| filter.passes(&self.entries[i as usize])),
+                ),
+            }
+            let mut hits: Vec<Hit> = hits
+                .into_iter()
                 .map(|entry| Hit {
                     entry,
                     distance_m: None,
                 })
                 .collect();
-            hits.sort_by(by_name);
-            return hits;
+            let total = hits.len();
+            order_window(&mut hits, &window, by_name);
+            return Found::window(hits, total, window);
         };
         let reach = q.reach.unwrap_or(Reach::Radius(10_000.0));
         let max_m = match reach {
@@ -412,53 +472,182 @@ impl ProvisionIndex {
             Reach::PerCategory { max_m, .. } => max_m,
         };
         let search_m = max_m * PROJECTION_MARGIN;
-        let mut nearest: HashMap<u32, f64> = HashMap::new();
+        let mut located = Vec::new();
+        let mut multi_located = false;
         for p in self
             .points
             .locate_within_distance(project(origin.lat(), origin.lon()), search_m * search_m)
         {
-            let (entry, (lat, lon)) = p.data;
-            let Ok(point) = NlPoint::new(lat, lon) else {
+            let (i, point) = p.data;
+            let e = &self.entries[i as usize];
+            if !filter.passes(e) {
                 continue;
-            };
+            }
             let d = origin.distance_m(point);
-            nearest
-                .entry(entry)
-                .and_modify(|m| *m = m.min(d))
-                .or_insert(d);
+            if d <= self.reach_of(e, reach, filter.categories) {
+                multi_located |= e.multi_located;
+                located.push(Hit {
+                    entry: i,
+                    distance_m: Some(d),
+                });
+            }
         }
-        let mut located: Vec<Hit> = nearest
-            .into_iter()
-            .filter(|&(i, d)| {
-                d <= self.reach_of(&self.entries[i as usize], reach, category_mask) && passes(i)
-            })
-            .map(|(entry, d)| Hit {
-                entry,
-                distance_m: Some(d),
-            })
+        if multi_located {
+            // Each provision once, at its nearest location.
+            located.sort_unstable_by(|a, b| a.entry.cmp(&b.entry).then(by_distance(a, b)));
+            located.dedup_by_key(|h| h.entry);
+        }
+        let nearest_first = |a: &Hit, b: &Hit| by_distance(a, b).then_with(|| by_name(a, b));
+        let count = located.len();
+        let in_located = window.start.min(count)..window.end.min(count);
+        order_window(&mut located, &in_located, nearest_first);
+        let unlocated: Vec<u32> = self
+            .unlocated
+            .iter()
+            .copied()
+            .filter(|&i| filter.passes(&self.entries[i as usize]))
             .collect();
-        located.sort_by(|a, b| {
-            a.distance_m
-                .partial_cmp(&b.distance_m)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| by_name(a, b))
-        });
-        located.extend(
-            self.unlocated
-                .iter()
-                .copied()
-                .filter(|&i| passes(i))
-                .map(|entry| Hit {
+        let total = count + unlocated.len();
+        let in_unlocated = window.start.max(count) - count..window.end.max(count) - count;
+        let mut hits = located[in_located].to_vec();
+        hits.extend(
+            unlocated
+                .get(in_unlocated.start.min(unlocated.len())..in_unlocated.end.min(unlocated.len()))
+                .into_iter()
+                .flatten()
+                .map(|&entry| Hit {
                     entry,
                     distance_m: None,
                 }),
         );
-        located
+        Found { total, hits }
     }
 }
 
-fn push_unique(list: &mut Vec<u32>, i: u32) {
-    if list.last() != Some(&i) {
-        list.push(i);
+/// A window of hits in order, and the number of hits in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+impl Found {
+    fn window(hits: Vec<Hit>, total: usize, window: Range<usize>) -> Self {
+        let range = window.start.min(hits.len())..window.end.min(hits.len());
+        Found {
+            total,
+            hits: hits[range].to_vec(),
+        }
     }
+}
+
+fn by_distance(a: &Hit, b: &Hit) -> Ordering {
+    let d = |h: &Hit| h.distance_m.unwrap_or(f64::INFINITY);
+    d(a).total_cmp(&d(b))
+}
+
+/// Puts the elements at positions `window` in their sorted place; the rest stay unordered.
+fn order_window(v: &mut [Hit], window: &Range<usize>, cmp: impl Fn(&Hit, &Hit) -> Ordering) {
+    let end = window.end.min(v.len());
+    let start = window.start.min(end);
+    if start == end {
+        return;
+    }
+    if end < v.len() {
+        v.select_nth_unstable_by(end, &cmp);
+    }
+    let head = &mut v[..end];
+    if start > 0 {
+        head.select_nth_unstable_by(start, &cmp);
+    }
+    head[start..].sort_unstable_by(&cmp);
+}
+
+/// A query prepared against one index: codes as numbers, categories as a mask, words as
+/// dictionary matches.
+struct Filter<'q> {
+    q: &'q SearchQuery,
+    categories: Option<u128>,
+    text: Option<Vec<WordMatch>>,
+    resident: Option<ResidentCodes>,
+    region: Option<Option<CodeId>>,
+    organisation: Option<Option<CodeId>>,
+    language: Option<Option<u16>>,
+}
+
+/// The resident's codes; `None` where the index knows no provision serving it.
+struct ResidentCodes {
+    municipality: Option<CodeId>,
+    region: Option<CodeId>,
+    /// The area and, for a buurt, its wijk.
+    areas: [Option<CodeId>; 2],
+}
+
+impl<'q> Filter<'q> {
+    fn new(index: &ProvisionIndex, q: &'q SearchQuery) -> Self {
+        let code = |c: &str| index.codes.get(c).copied();
+        Filter {
+            q,
+            categories: q.categories.as_ref().map(|c| index.bits.mask(c)),
+            // A query without words filters nothing, as before.
+            text: q.text.as_deref().and_then(|t| index.dictionary.query(t)),
+            resident: q.resident.as_ref().map(|r| {
+                let wijk = r
+                    .area
+                    .as_deref()
+                    .filter(|a| a.starts_with("BU"))
+                    .and_then(|a| a.get(2..8))
+                    .and_then(|digits| code(&format!("WK{digits}")));
+                ResidentCodes {
+                    municipality: code(&r.municipality),
+                    region: code(&r.region),
+                    areas: [r.area.as_deref().and_then(code), wijk],
+                }
+            }),
+            region: q.region.as_deref().map(code),
+            organisation: q.organisation.as_deref().map(code),
+            language: q.language.as_deref().map(language_key),
+        }
+    }
+
+    fn passes(&self, e: &Entry) -> bool {
+        self.passes_without_text(e)
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|words| words.iter().all(|w| w.matches(&e.words)))
+    }
+
+    fn passes_without_text(&self, e: &Entry) -> bool {
+        let q = self.q;
+        self.categories.is_none_or(|m| e.categories & m != 0)
+            && q.active.is_none_or(|a| e.active == a)
+            && q.age.is_none_or(|age| e.min_age <= age && age <= e.max_age)
+            && q.access.as_deref().is_none_or(|a| match a {
+                "open" => e.open_access,
+                "indicated" => !e.open_access,
+                _ => false,
+            })
+            && q.free_of_charge.is_none_or(|f| e.free_of_charge == f)
+            && self.organisation.is_none_or(|o| o == Some(e.organisation))
+            && self
+                .language
+                .is_none_or(|l| l.is_some_and(|l| e.languages.contains(&l)))
+            && q.open_at
+                .is_none_or(|(day, minute)| e.opening_hours.iter().any(|p| p.contains(day, minute)))
+            && self.resident.as_ref().is_none_or(|r| covers(&e.served, r))
+            && self.region.is_none_or(|r| {
+                e.served.national || r.is_some_and(|r| e.served.in_regions.contains(&r))
+            })
+    }
+}
+
+/// Whether a provision serves the resident: nationally, in the resident's region or
+/// municipality, or in the resident's wijk or buurt.
+fn covers(served: &Served, r: &ResidentCodes) -> bool {
+    let listed = |list: &[CodeId], code: Option<CodeId>| code.is_some_and(|c| list.contains(&c));
+    served.national
+        || listed(&served.regions, r.region)
+        || listed(&served.municipalities, r.municipality)
+        || r.areas.iter().any(|&a| listed(&served.areas, a))
 }

@@ -47,7 +47,7 @@ async fn a_provision_created_on_one_instance_is_found_on_the_other_within_two_se
 }
 
 #[actix_web::test]
-async fn only_writes_to_provisions_and_organisations_make_the_search_index_stale() {
+async fn a_contract_write_refreshes_the_contracts_but_not_the_search_index() {
     let app = spawn_app().await;
     let before = app.state.read_model.index().seq;
     let org = app.organisation("Contractant").await;
@@ -69,6 +69,10 @@ async fn only_writes_to_provisions_and_organisations_make_the_search_index_stale
         .refresh(&app.state.pool, &app.state.reference)
         .await
         .expect("refresh");
-    assert!(!refreshed, "a contract does not change the index");
+    assert!(
+        !refreshed.provisions && !refreshed.contracts,
+        "the contract write refreshed the contracts before it answered, and only them"
+    );
     assert_eq!(app.state.read_model.index().seq, after_organisation);
+    assert!(app.state.read_model.contracts().seq > after_organisation);
 }

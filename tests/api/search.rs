@@ -4,9 +4,11 @@ use actix_web::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, admin, spawn_app};
+use sociale_kaart::api::read_model;
 use sociale_kaart::db::registry::{ProvisionRecord, all_provisions};
 use sociale_kaart::domain::location::NlPoint;
 use sociale_kaart::domain::text::fold;
+use sociale_kaart::index::provisions::SearchQuery;
 
 struct Expect<'a> {
     origin: (f64, f64),
@@ -337,4 +339,63 @@ async fn search_refuses_conflicting_or_invalid_origins() {
         reply.assert_problem(400);
         assert_eq!(reply.invalid_fields(), [field], "{query}");
     }
+}
+
+/// The provision as a search hit, without the distance.
+async fn as_hit(app: &TestApp, query: &str, id: &str) -> Value {
+    let reply = app.get(&format!("/api/v1/provisions?{query}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mut hit = reply.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|h| h["id"] == id)
+        .cloned()
+        .expect("found");
+    hit.as_object_mut().expect("object").remove("distanceM");
+    hit
+}
+
+#[actix_web::test]
+async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows() {
+    let app = spawn_app().await;
+    let id = provision(&app, "Speeltuin De Wip", json!({})).await;
+    let get = app.get(&format!("/api/v1/provisions/{id}")).await;
+    assert_eq!(as_hit(&app, "postcode=4611", &id).await, get.body);
+
+    let patched = app
+        .call(Method::PATCH, &format!("/api/v1/provisions/{id}"))
+        .token(&admin())
+        .header("If-Match", get.header("etag").expect("etag"))
+        .raw(
+            "application/merge-patch+json",
+            json!({"name": "Speeltuin De Wipwap", "minAge": 2}).to_string(),
+        )
+        .send()
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    let hit = as_hit(&app, "postcode=4611", &id).await;
+    assert_eq!(hit["name"], "Speeltuin De Wipwap");
+    assert_eq!(hit, patched.body);
+
+    // A row written without its document (the generator, an older version) is rendered by the
+    // index build, identically; and stored by the next start.
+    let mut conn = app.state.pool.get().expect("connection");
+    sociale_kaart::db::registry::set_document(&mut conn, &id, None).expect("clear");
+    let index = read_model::load(&mut conn, &app.state.reference).expect("index");
+    let hits = index.search(&SearchQuery {
+        text: Some("wipwap".into()),
+        ..Default::default()
+    });
+    assert_eq!(hits.len(), 1);
+    let rendered: Value = serde_json::from_str(index.json(hits[0].entry).get()).expect("json");
+    assert_eq!(rendered, patched.body);
+    assert_eq!(
+        read_model::store_missing_documents(&mut conn).expect("store"),
+        1
+    );
+    assert_eq!(
+        read_model::store_missing_documents(&mut conn).expect("store"),
+        0
+    );
 }

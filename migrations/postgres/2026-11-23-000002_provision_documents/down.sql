@@ -1,0 +1,1 @@
+ALTER TABLE provisions DROP COLUMN document;
