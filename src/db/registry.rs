@@ -417,8 +417,12 @@ pub fn for_each_indexed<E: From<diesel::result::Error>>(
     mut f: impl FnMut(IndexedProvision) -> Result<(), E>,
 ) -> Result<(), E> {
     let count: i64 = provisions::table.count().get_result(conn)?;
-    fn map<V>(count: i64) -> FxHashMap<String, Vec<V>> {
+    // Keyed by the id's 128 bits: a third of a million fewer strings to allocate and hash.
+    fn map<V>(count: i64) -> FxHashMap<u128, Vec<V>> {
         FxHashMap::with_capacity_and_hasher(usize::try_from(count).unwrap_or(0), Default::default())
+    }
+    fn key(id: &str) -> u128 {
+        uuid::Uuid::parse_str(id).map_or(0, |u| u.as_u128())
     }
     let mut categories_of = map(count);
     for row in provision_categories::table
@@ -429,7 +433,7 @@ pub fn for_each_indexed<E: From<diesel::result::Error>>(
         .load_iter::<(String, String), DefaultLoadingMode>(conn)?
     {
         let (id, code) = row?;
-        categories_of.entry(id).or_default().push(code);
+        categories_of.entry(key(&id)).or_default().push(code);
     }
     let mut locations_of = map(count);
     for row in provision_locations::table
@@ -445,7 +449,7 @@ pub fn for_each_indexed<E: From<diesel::result::Error>>(
         .load_iter::<(String, f64, f64), DefaultLoadingMode>(conn)?
     {
         let (id, lat, lon) = row?;
-        locations_of.entry(id).or_default().push((lat, lon));
+        locations_of.entry(key(&id)).or_default().push((lat, lon));
     }
     let mut areas_of = map(count);
     for row in provision_service_areas::table
@@ -457,7 +461,7 @@ pub fn for_each_indexed<E: From<diesel::result::Error>>(
         .load_iter::<(String, String, String), DefaultLoadingMode>(conn)?
     {
         let (id, scope, code) = row?;
-        areas_of.entry(id).or_default().push((scope, code));
+        areas_of.entry(key(&id)).or_default().push((scope, code));
     }
     for row in provisions::table
         .filter(provisions::deleted_at.is_null())
@@ -465,12 +469,13 @@ pub fn for_each_indexed<E: From<diesel::result::Error>>(
         .load_iter::<IndexedRow, DefaultLoadingMode>(conn)?
     {
         let row = row?;
-        let mut categories = categories_of.remove(&row.id).unwrap_or_default();
+        let id = key(&row.id);
+        let mut categories = categories_of.remove(&id).unwrap_or_default();
         categories.sort();
-        let mut service_areas = areas_of.remove(&row.id).unwrap_or_default();
+        let mut service_areas = areas_of.remove(&id).unwrap_or_default();
         service_areas.sort();
         f(IndexedProvision {
-            locations: locations_of.remove(&row.id).unwrap_or_default(),
+            locations: locations_of.remove(&id).unwrap_or_default(),
             categories,
             service_areas,
             row,

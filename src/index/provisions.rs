@@ -126,18 +126,27 @@ struct Served {
     in_regions: Box<[CodeId]>,
 }
 
-/// One provision as the filters see it, and its wire representation.
-#[derive(Debug)]
-struct Entry {
-    id: uuid::Uuid,
-    /// Position in the order by folded name, then id.
-    rank: u32,
+/// The fields the most selective filters test, kept in the entry and beside every point of the
+/// R-tree, so most candidates near an origin are decided without touching their entry.
+#[derive(Debug, Clone, Copy)]
+struct Summary {
     categories: u128,
     min_age: u8,
     max_age: u8,
     active: bool,
     open_access: bool,
     free_of_charge: bool,
+    /// The municipality served, when that is all the provision serves.
+    only_municipality: Option<CodeId>,
+}
+
+/// One provision as the filters see it, and its wire representation.
+#[derive(Debug)]
+struct Entry {
+    id: uuid::Uuid,
+    /// Position in the order by folded name, then id.
+    rank: u32,
+    summary: Summary,
     multi_located: bool,
     organisation: CodeId,
     /// ISO 639-1 codes as two ASCII bytes.
@@ -155,7 +164,8 @@ fn language_key(code: &str) -> Option<u16> {
     }
 }
 
-type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint)>;
+/// A location in the R-tree: its entry, the point, and the entry's summary.
+type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint, Summary)>;
 
 #[derive(Debug, Default)]
 pub struct ProvisionIndex {
@@ -270,12 +280,6 @@ impl<'r> IndexBuilder<'r> {
 
     pub fn add(&mut self, doc: ProvisionDoc) {
         let i = self.entries.len() as u32;
-        for &(lat, lon) in &doc.locations {
-            if let Ok(point) = NlPoint::new(lat, lon) {
-                self.points
-                    .push(GeomWithData::new(project(lat, lon), (i, point)));
-            }
-        }
         if doc.locations.is_empty() {
             self.unlocated.push(i);
         }
@@ -321,16 +325,29 @@ impl<'r> IndexBuilder<'r> {
         served.municipalities = set(municipalities);
         served.areas = set(areas);
         served.in_regions = set(in_regions);
-        self.names.push(text::fold(&doc.name));
-        self.entries.push(Entry {
-            id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
-            rank: 0,
+        let summary = Summary {
             categories: self.bits.mask(&doc.categories),
             min_age: doc.min_age,
             max_age: doc.max_age,
             active: doc.active,
             open_access: doc.access == "open",
             free_of_charge: doc.free_of_charge,
+            only_municipality: match (&*served.municipalities, served.national) {
+                (&[m], false) if served.regions.is_empty() && served.areas.is_empty() => Some(m),
+                _ => None,
+            },
+        };
+        for &(lat, lon) in &doc.locations {
+            if let Ok(point) = NlPoint::new(lat, lon) {
+                self.points
+                    .push(GeomWithData::new(project(lat, lon), (i, point, summary)));
+            }
+        }
+        self.names.push(text::fold(&doc.name));
+        self.entries.push(Entry {
+            id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
+            rank: 0,
+            summary,
             multi_located: doc.locations.len() > 1,
             organisation: self.codes.id(&doc.organisation_id),
             languages: doc
@@ -412,7 +429,7 @@ impl ProvisionIndex {
         match reach {
             Reach::Radius(r) => r,
             Reach::PerCategory { default_m, .. } => {
-                let mut bits = e.categories & category_mask.unwrap_or(u128::MAX);
+                let mut bits = e.summary.categories & category_mask.unwrap_or(u128::MAX);
                 let mut widest: Option<f64> = None;
                 while bits != 0 {
                     let bit = bits.trailing_zeros() as usize;
@@ -478,9 +495,12 @@ impl ProvisionIndex {
             .points
             .locate_within_distance(project(origin.lat(), origin.lon()), search_m * search_m)
         {
-            let (i, point) = p.data;
+            let (i, point, summary) = p.data;
+            if !filter.passes_summary(&summary) {
+                continue;
+            }
             let e = &self.entries[i as usize];
-            if !filter.passes(e) {
+            if !filter.passes_rest(e) {
                 continue;
             }
             let d = origin.distance_m(point);
@@ -611,31 +631,53 @@ impl<'q> Filter<'q> {
     }
 
     fn passes(&self, e: &Entry) -> bool {
-        self.passes_without_text(e)
+        self.passes_summary(&e.summary) && self.passes_rest(e)
+    }
+
+    fn passes_without_text(&self, e: &Entry) -> bool {
+        self.passes_summary(&e.summary) && self.passes_rest_without_text(e)
+    }
+
+    /// The filters a [`Summary`] decides; a provision that serves one municipality only is
+    /// decided here for the resident too.
+    fn passes_summary(&self, s: &Summary) -> bool {
+        let q = self.q;
+        self.categories.is_none_or(|m| s.categories & m != 0)
+            && q.active.is_none_or(|a| s.active == a)
+            && q.age.is_none_or(|age| s.min_age <= age && age <= s.max_age)
+            && q.access.as_deref().is_none_or(|a| match a {
+                "open" => s.open_access,
+                "indicated" => !s.open_access,
+                _ => false,
+            })
+            && q.free_of_charge.is_none_or(|f| s.free_of_charge == f)
+            && self.resident.as_ref().is_none_or(|r| {
+                s.only_municipality
+                    .is_none_or(|only| r.municipality == Some(only))
+            })
+    }
+
+    /// The filters that need the entry, after [`Self::passes_summary`].
+    fn passes_rest(&self, e: &Entry) -> bool {
+        self.passes_rest_without_text(e)
             && self
                 .text
                 .as_ref()
                 .is_none_or(|words| words.iter().all(|w| w.matches(&e.words)))
     }
 
-    fn passes_without_text(&self, e: &Entry) -> bool {
+    fn passes_rest_without_text(&self, e: &Entry) -> bool {
         let q = self.q;
-        self.categories.is_none_or(|m| e.categories & m != 0)
-            && q.active.is_none_or(|a| e.active == a)
-            && q.age.is_none_or(|age| e.min_age <= age && age <= e.max_age)
-            && q.access.as_deref().is_none_or(|a| match a {
-                "open" => e.open_access,
-                "indicated" => !e.open_access,
-                _ => false,
-            })
-            && q.free_of_charge.is_none_or(|f| e.free_of_charge == f)
-            && self.organisation.is_none_or(|o| o == Some(e.organisation))
+        self.organisation.is_none_or(|o| o == Some(e.organisation))
             && self
                 .language
                 .is_none_or(|l| l.is_some_and(|l| e.languages.contains(&l)))
             && q.open_at
                 .is_none_or(|(day, minute)| e.opening_hours.iter().any(|p| p.contains(day, minute)))
-            && self.resident.as_ref().is_none_or(|r| covers(&e.served, r))
+            && self
+                .resident
+                .as_ref()
+                .is_none_or(|r| e.summary.only_municipality.is_some() || covers(&e.served, r))
             && self.region.is_none_or(|r| {
                 e.served.national || r.is_some_and(|r| e.served.in_regions.contains(&r))
             })
