@@ -173,9 +173,6 @@ pub struct ProvisionIndex {
     pub seq: i64,
     entries: Vec<Entry>,
     points: RTree<PointEntry>,
-    /// The same points once per category of their provision, by category bit: a search for
-    /// some categories visits only their points.
-    points_by_category: Vec<RTree<PointEntry>>,
     /// Entries without a location (online, telephone), by name.
     unlocated: Vec<u32>,
     dictionary: Dictionary,
@@ -394,17 +391,6 @@ impl<'r> IndexBuilder<'r> {
         ProvisionIndex {
             seq,
             entries,
-            points_by_category: (0..bits.0.len())
-                .map(|bit| {
-                    RTree::bulk_load(
-                        points
-                            .iter()
-                            .filter(|p| p.data.2.categories & (1u128 << bit) != 0)
-                            .copied()
-                            .collect(),
-                    )
-                })
-                .collect(),
             points: RTree::bulk_load(points),
             unlocated,
             dictionary,
@@ -504,19 +490,10 @@ impl ProvisionIndex {
         };
         let search_m = max_m * PROJECTION_MARGIN;
         let mut located = Vec::new();
-        let trees: Vec<&RTree<PointEntry>> = match filter.categories {
-            Some(mask) => (0..self.points_by_category.len())
-                .filter(|&bit| mask & (1u128 << bit) != 0)
-                .map(|bit| &self.points_by_category[bit])
-                .collect(),
-            None => vec![&self.points],
-        };
-        // A provision in several of the trees is met once per tree.
-        let mut multi_located = trees.len() > 1;
-        let centre = project(origin.lat(), origin.lon());
-        for p in trees
-            .iter()
-            .flat_map(|t| t.locate_within_distance(centre, search_m * search_m))
+        let mut multi_located = false;
+        for p in self
+            .points
+            .locate_within_distance(project(origin.lat(), origin.lon()), search_m * search_m)
         {
             let (i, point, summary) = p.data;
             if !filter.passes_summary(&summary) {
