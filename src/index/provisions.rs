@@ -126,8 +126,8 @@ struct Served {
     in_regions: Box<[CodeId]>,
 }
 
-/// The fields the most selective filters test, kept in the entry and beside every point of the
-/// R-tree, so most candidates near an origin are decided without touching their entry.
+/// The fields the most selective filters test, first in the entry, so most candidates near an
+/// origin are decided by one cache line of their entry.
 #[derive(Debug, Clone, Copy)]
 struct Summary {
     categories: u128,
@@ -164,8 +164,8 @@ fn language_key(code: &str) -> Option<u16> {
     }
 }
 
-/// A location in the R-tree: its entry, the point, and the entry's summary.
-type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint, Summary)>;
+/// A location in the R-tree: its entry and the point.
+type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint)>;
 
 #[derive(Debug, Default)]
 pub struct ProvisionIndex {
@@ -340,7 +340,7 @@ impl<'r> IndexBuilder<'r> {
         for &(lat, lon) in &doc.locations {
             if let Ok(point) = NlPoint::new(lat, lon) {
                 self.points
-                    .push(GeomWithData::new(project(lat, lon), (i, point, summary)));
+                    .push(GeomWithData::new(project(lat, lon), (i, point)));
             }
         }
         self.names.push(text::fold(&doc.name));
@@ -495,12 +495,9 @@ impl ProvisionIndex {
             .points
             .locate_within_distance(project(origin.lat(), origin.lon()), search_m * search_m)
         {
-            let (i, point, summary) = p.data;
-            if !filter.passes_summary(&summary) {
-                continue;
-            }
+            let (i, point) = p.data;
             let e = &self.entries[i as usize];
-            if !filter.passes_rest(e) {
+            if !filter.passes_summary(&e.summary) || !filter.passes_rest(e) {
                 continue;
             }
             let d = origin.distance_m(point);
