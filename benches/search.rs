@@ -6,7 +6,11 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use sociale_kaart::api::read_model::load;
+/// The server's allocator (src/main.rs), so the build is measured as the server does it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use sociale_kaart::api::read_model::{load, store_missing_documents};
 use sociale_kaart::db::{self, reference::load_reference};
 use sociale_kaart::domain::location::NlPoint;
 use sociale_kaart::index::provisions::{Reach, Resident, SearchQuery};
@@ -23,6 +27,8 @@ fn bench(c: &mut Criterion) {
     db::seed::seed_reference(&mut conn).expect("seed");
     let started = Instant::now();
     db::synthetic::generate(&mut conn, n, 1).expect("generate");
+    // As `sociale-kaart generate` does: the provisions' JSON is rendered once and stored.
+    store_missing_documents(&mut conn).expect("documents");
     eprintln!(
         "generated {n} provisions in {:.1} s",
         started.elapsed().as_secs_f64()

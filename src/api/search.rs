@@ -1,6 +1,8 @@
 //! Search for provisions near a family: `GET /provisions` with filters, served from the
 //! in-memory index. Also resolves an origin (postcode, area or point) to the resident's place.
 
+use std::io::Write;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -436,7 +438,10 @@ pub fn with_hits(
             body.push(b',');
         }
         match hit.distance_m {
-            Some(d) => body.extend_from_slice(format!("{{\"distanceM\":{d:.0},").as_bytes()),
+            // Writing into a Vec cannot fail.
+            Some(d) => {
+                let _ = write!(body, "{{\"distanceM\":{d:.0},");
+            }
             None => body.extend_from_slice(b"{\"distanceM\":null,"),
         }
         // A provision's JSON is an object with members: `{` is replaced by the distance.
