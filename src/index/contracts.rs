@@ -35,14 +35,6 @@ impl ContractIndex {
         Self { seq, contracts }
     }
 
-    pub fn len(&self) -> usize {
-        self.contracts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.contracts.is_empty()
-    }
-
     /// The contracts valid on `day` that cover a resident of `municipality` (in `region`) for
     /// at least one of `categories`, by provider name.
     pub fn covering<'a>(

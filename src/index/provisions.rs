@@ -402,14 +402,6 @@ impl<'r> IndexBuilder<'r> {
 }
 
 impl ProvisionIndex {
-    pub fn build(seq: i64, docs: Vec<ProvisionDoc>, reference: &Reference) -> Self {
-        let mut builder = IndexBuilder::new(reference);
-        for doc in docs {
-            builder.add(doc);
-        }
-        builder.finish(seq)
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
