@@ -46,5 +46,27 @@ run "/health/live (trivial)" "/health/live"
 run "neighbourhood search (postcode, category tree, age)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9"
 run "alternatives (postcode, need ijw-45, age)" "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9"
 run "text search (q=opvoe near postcode)" "/api/v1/provisions?postcode=4611&q=opvoe"
-printf '\nresident memory of the server: %s MB\n' "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024))"
+rss() { echo "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024)) MB"; }
+printf '\nresident memory of the server: %s\n' "$(rss)"
+
+# Writes: each answers after this instance's search index has taken it in.
+TOKEN=$("$BIN" --data-dir "$WORK/data" token --role admin)
+API="http://127.0.0.1:$PORT/api/v1"
+first_id() { curl -fsS "$API/$1?pageSize=1" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4; }
+patch() {
+    local path=$1 body=$2 etag
+    etag=$(curl -fsS -D - -o /dev/null "$API/$path" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}s\n' -X PATCH "$API/$path" \
+        -H "Authorization: Bearer $TOKEN" -H "If-Match: $etag" \
+        -H 'Content-Type: application/merge-patch+json' -d "$body"
+}
+ORG=$(first_id organisations)
+PROVISION=$(first_id provisions)
+for n in 1 2 3 4 5; do
+    printf 'PATCH /organisations/{id} (rename, %s): %s' "$n" "$(patch "organisations/$ORG" "{\"name\": \"Hernoemd $n\"}")"
+    echo
+    printf 'PATCH /provisions/{id} (rename, %s):    %s' "$n" "$(patch "provisions/$PROVISION" "{\"name\": \"Hernoemd $n\"}")"
+    echo
+done
+printf 'resident memory after the writes: %s\n' "$(rss)"
 printf 'machine: %s cores, %s\n' "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -1,6 +1,7 @@
-//! Keeps this instance's provision and contract indexes in step with the database: rebuilt
-//! after a local write (before the write answers), and when the change log shows another
-//! instance wrote. Each is rebuilt only when a resource it is made of changed.
+//! Keeps this instance's provision and contract indexes in step with the database: brought up
+//! to date after a local write (before the write answers), and when the change log shows
+//! another instance wrote. Each is refreshed only when a resource it is made of changed; the
+//! provision index takes in the written provisions only, until many were written.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -51,20 +52,20 @@ impl ReadModel {
         read(&self.contracts)
     }
 
-    /// Rebuilds what the change log shows to be behind; says what was rebuilt.
+    /// Brings up to date what the change log shows to be behind; says what was refreshed.
     pub async fn refresh(
         &self,
         pool: &Pool,
         reference: &Arc<Reference>,
     ) -> Result<Refreshed, ApiError> {
         let _one_at_a_time = self.rebuilding.lock().await;
-        let (known, known_contracts) = (self.index().seq, self.contracts().seq);
+        let (current, known_contracts) = (self.index(), self.contracts().seq);
         let (pool, reference) = (pool.clone(), reference.clone());
         let (index, contracts) = actix_web::web::block(move || -> Result<_, ApiError> {
             let mut conn = pool.get()?;
             let index = match db::changes::latest_seq(&mut conn, &INDEXED)? {
-                seq if seq == known => None,
-                _ => Some(load(&mut conn, &reference)?),
+                seq if seq == current.seq => None,
+                _ => Some(update(&mut conn, &reference, &current)?),
             };
             let contracts = match db::changes::latest_seq(&mut conn, &CONTRACTED)? {
                 seq if seq == known_contracts => None,
@@ -81,7 +82,8 @@ impl ReadModel {
             tracing::debug!(
                 seq = index.seq,
                 provisions = index.len(),
-                "search index rebuilt"
+                recent = index.recent_len(),
+                "search index updated"
             );
             swap(&self.current, index);
         }
@@ -137,19 +139,82 @@ pub fn load_contracts(conn: &mut DbConnection) -> Result<ContractIndex, ApiError
     Ok(ContractIndex::new(seq, contracts))
 }
 
+/// The most provisions written since the last full build that the index keeps in its small
+/// segment; past this, the whole index is built again.
+pub const RECENT_LIMIT: usize = 2_000;
+
+/// `index` brought up to the change log: the provisions written since (those of a renamed
+/// organisation too: its name is searchable) replace theirs in the segment of recent writes,
+/// read from the database as they are now; after many writes, the whole index is built again.
+pub fn update(
+    conn: &mut DbConnection,
+    reference: &Reference,
+    index: &ProvisionIndex,
+) -> Result<ProvisionIndex, ApiError> {
+    let changes = db::changes::since(conn, index.seq, &INDEXED, RECENT_LIMIT as i64 + 1)?;
+    let Some(&(seq, _, _)) = changes.last() else {
+        return load(conn, reference);
+    };
+    if changes.len() > RECENT_LIMIT {
+        return load(conn, reference);
+    }
+    let of_type = |kind: &str| -> Vec<String> {
+        let mut ids: Vec<String> = changes
+            .iter()
+            .filter(|(_, t, _)| t == kind)
+            .map(|(_, _, id)| id.clone())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut provisions = of_type("provision");
+    let organisations = of_type("organisation");
+    if !organisations.is_empty() {
+        provisions.extend(db::registry::provisions_of_organisations(
+            conn,
+            &organisations,
+        )?);
+        provisions.sort_unstable();
+        provisions.dedup();
+    }
+    if provisions.len() + index.recent_len() > RECENT_LIMIT {
+        return load(conn, reference);
+    }
+    let mut changed = Vec::with_capacity(provisions.len());
+    for_each_doc(conn, Some(&provisions), |doc| changed.push(doc))?;
+    let live: HashSet<&str> = changed.iter().map(|d| d.id.as_str()).collect();
+    let deleted: Vec<String> = provisions
+        .iter()
+        .filter(|id| !live.contains(id.as_str()))
+        .cloned()
+        .collect();
+    Ok(index.with_changes(reference, seq, changed, &deleted))
+}
+
 /// Builds the index from the database, at the change-log position read first (a write that
-/// lands during the build is picked up by the next refresh). One thread reads the rows while
-/// this one turns them into index entries. Each provision's JSON is read as stored; the few
-/// rows without one are rendered here.
+/// lands during the build is picked up by the next refresh).
 pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionIndex, ApiError> {
     let seq = db::changes::latest_seq(conn, &INDEXED)?;
-    let names = db::registry::all_organisation_names(conn)?;
     let mut builder = IndexBuilder::new(reference);
+    for_each_doc(conn, None, |doc| builder.add(doc))?;
+    Ok(builder.finish(seq))
+}
+
+/// Calls `add` with what the index needs of every live provision, or of the live ones among
+/// `only`. One thread reads the rows while this one turns them into documents. Each
+/// provision's JSON is read as stored; the few rows without one are rendered here.
+fn for_each_doc(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+    mut add: impl FnMut(ProvisionDoc),
+) -> Result<(), ApiError> {
+    let names = db::registry::all_organisation_names(conn)?;
     let mut unrendered = Vec::new();
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<IndexedProvision>(1024);
         let reader = scope.spawn(|| {
-            db::registry::for_each_indexed(conn, move |row| {
+            db::registry::for_each_indexed(conn, only, move |row| {
                 // The receiver only hangs up after an error of its own, reported below.
                 send.send(row)
                     .map_err(|_| ApiError::internal(std::io::Error::other("index build stopped")))
@@ -159,7 +224,7 @@ pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionI
             match provision.row.document.take() {
                 Some(stored) => {
                     let json = RawValue::from_string(stored).map_err(ApiError::internal)?;
-                    builder.add(document(provision, json, &names));
+                    add(document(provision, json, &names));
                 }
                 None => unrendered.push(provision),
             }
@@ -170,10 +235,10 @@ pub fn load(conn: &mut DbConnection, reference: &Reference) -> Result<ProvisionI
     })?;
     for provision in unrendered {
         if let Some(record) = db::registry::find_provision(conn, &provision.row.id)? {
-            builder.add(document(provision, render(&record)?, &names));
+            add(document(provision, render(&record)?, &names));
         }
     }
-    Ok(builder.finish(seq))
+    Ok(())
 }
 
 /// Renders and stores the JSON of every live provision that has none (rows written by the

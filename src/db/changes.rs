@@ -107,6 +107,23 @@ pub fn latest_seq(conn: &mut DbConnection, resource_types: &[&str]) -> QueryResu
         .map(|s| s.unwrap_or(0))
 }
 
+/// The resources of `resource_types` changed after `seq`, as `(seq, type, id)` in order;
+/// at most `limit`.
+pub fn since(
+    conn: &mut DbConnection,
+    seq: i64,
+    resource_types: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    changes::table
+        .filter(changes::seq.gt(seq))
+        .filter(changes::resource_type.eq_any(resource_types))
+        .order(changes::seq.asc())
+        .limit(limit)
+        .select((changes::seq, changes::resource_type, changes::resource_id))
+        .load(conn)
+}
+
 /// The current time as stored: RFC 3339, UTC, whole microseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

@@ -157,6 +157,9 @@ pub(crate) use insert_all;
 /// A transaction that writes. On SQLite it takes the write lock with its first statement: a
 /// transaction that reads first and upgrades later cannot wait for a concurrent writer and
 /// fails with "database is locked", while one that starts by writing waits (busy timeout).
+/// On PostgreSQL writers take one transaction lock too, so change-log numbers become visible
+/// in order: an instance that has seen change `n` has seen every change before it, which the
+/// read model's incremental update relies on.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -164,9 +167,14 @@ where
 {
     use diesel::RunQueryDsl;
     conn.transaction(|conn| {
-        if let DbConnection::Sqlite(_) = conn {
-            diesel::sql_query("UPDATE changes SET seq = seq WHERE 0 = 1").execute(conn)?;
-        }
+        match conn {
+            DbConnection::Sqlite(_) => {
+                diesel::sql_query("UPDATE changes SET seq = seq WHERE 0 = 1").execute(conn)?
+            }
+            DbConnection::Postgres(_) => {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(7355608)").execute(conn)?
+            }
+        };
         work(conn)
     })
 }

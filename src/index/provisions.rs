@@ -1,8 +1,13 @@
 //! The search index of provisions: an R-tree of locations, service-area membership, category
-//! bit sets, ages, opening hours and a Dutch text index. Built whole from the database and
-//! swapped atomically; every search is answered from memory.
+//! bit sets, ages, opening hours and a Dutch text index. Every search is answered from memory.
+//!
+//! The index is two segments of the same kind: a large base built from the whole database,
+//! and a small segment of the provisions written since, which replace their base entries. A
+//! write rebuilds only the small segment (milliseconds) and the index is swapped atomically;
+//! when the small segment has grown, the whole index is built again (docs/decisions.md §8).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use std::ops::Range;
@@ -18,7 +23,7 @@ use crate::domain::location::NlPoint;
 use crate::domain::text;
 
 /// What the index needs to know of one provision.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ProvisionDoc {
     pub id: String,
     pub organisation_id: String,
@@ -167,10 +172,25 @@ fn language_key(code: &str) -> Option<u16> {
 /// A location in the R-tree: its entry and the point.
 type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint)>;
 
+/// The provisions written since the base was built replace their base entries; entries of
+/// this segment are numbered from here in [`Hit::entry`].
+const RECENT: u32 = 1 << 31;
+
 #[derive(Debug, Default)]
 pub struct ProvisionIndex {
     /// The change-log sequence number the index reflects.
     pub seq: i64,
+    base: Arc<Segment>,
+    /// The current version of every provision written since the base was built.
+    recent: Segment,
+    recent_docs: Vec<ProvisionDoc>,
+    /// Bit set of the base entries a recent write replaced or deleted.
+    superseded: Vec<u64>,
+}
+
+/// One searchable set of provisions.
+#[derive(Debug, Default)]
+struct Segment {
     entries: Vec<Entry>,
     points: RTree<PointEntry>,
     /// Entries without a location (online, telephone), by name.
@@ -181,6 +201,10 @@ pub struct ProvisionIndex {
     reach_by_bit: Vec<Option<f64>>,
     /// Number of each code the service areas and the filters use.
     codes: FxHashMap<Box<str>, CodeId>,
+    /// Folded name of each entry: the order by name across segments.
+    names: Vec<Box<str>>,
+    /// Entry of each provision.
+    by_id: FxHashMap<uuid::Uuid, u32>,
 }
 
 /// Interns codes while the index is built.
@@ -362,7 +386,16 @@ impl<'r> IndexBuilder<'r> {
         });
     }
 
+    /// The index of the provisions added, as of change-log position `seq`.
     pub fn finish(self, seq: i64) -> ProvisionIndex {
+        ProvisionIndex {
+            seq,
+            base: Arc::new(self.segment()),
+            ..ProvisionIndex::default()
+        }
+    }
+
+    fn segment(self) -> Segment {
         let IndexBuilder {
             bits,
             reach_by_bit,
@@ -388,8 +421,12 @@ impl<'r> IndexBuilder<'r> {
         for (entry, words) in entries.iter_mut().zip(words) {
             entry.words = words;
         }
-        ProvisionIndex {
-            seq,
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i as u32))
+            .collect();
+        Segment {
             entries,
             points: RTree::bulk_load(points),
             unlocated,
@@ -397,24 +434,130 @@ impl<'r> IndexBuilder<'r> {
             bits,
             reach_by_bit,
             codes: codes.0,
+            names: names.into_iter().map(String::into_boxed_str).collect(),
+            by_id,
         }
     }
 }
 
 impl ProvisionIndex {
+    /// The number of provisions in the index.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        let superseded: u32 = self.superseded.iter().map(|w| w.count_ones()).sum();
+        self.base.entries.len() - superseded as usize + self.recent.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+
+    /// How many provisions were written since the base was built.
+    pub fn recent_len(&self) -> usize {
+        self.recent_docs.len()
     }
 
     /// The provision's wire representation.
     pub fn json(&self, entry: u32) -> &RawValue {
-        &self.entries[entry as usize].json
+        let (segment, i) = self.segment_of(entry);
+        &segment.entries[i].json
     }
 
+    fn segment_of(&self, entry: u32) -> (&Segment, usize) {
+        match entry & RECENT {
+            0 => (&self.base, entry as usize),
+            _ => (&self.recent, (entry & !RECENT) as usize),
+        }
+    }
+
+    /// This index with the current versions of `changed` provisions and without the
+    /// provisions `deleted`, at change-log position `seq`. The base is shared, only the
+    /// segment of recent writes is built again.
+    pub fn with_changes(
+        &self,
+        reference: &Reference,
+        seq: i64,
+        changed: Vec<ProvisionDoc>,
+        deleted: &[String],
+    ) -> ProvisionIndex {
+        let touched: rustc_hash::FxHashSet<&str> = changed
+            .iter()
+            .map(|d| d.id.as_str())
+            .chain(deleted.iter().map(String::as_str))
+            .collect();
+        let mut superseded = self.superseded.clone();
+        superseded.resize(self.base.entries.len().div_ceil(64), 0);
+        for id in &touched {
+            let entry = uuid::Uuid::parse_str(id)
+                .ok()
+                .and_then(|id| self.base.by_id.get(&id));
+            if let Some(&i) = entry {
+                superseded[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        let mut recent_docs: Vec<ProvisionDoc> = self
+            .recent_docs
+            .iter()
+            .filter(|d| !touched.contains(d.id.as_str()))
+            .cloned()
+            .collect();
+        recent_docs.extend(changed);
+        let mut builder = IndexBuilder::new(reference);
+        for doc in &recent_docs {
+            builder.add(doc.clone());
+        }
+        ProvisionIndex {
+            seq,
+            base: self.base.clone(),
+            recent: builder.segment(),
+            recent_docs,
+            superseded,
+        }
+    }
+
+    /// Every matching provision: located ones by distance (then name), then those without a
+    /// location by name. Without an origin, all by name.
+    pub fn search(&self, q: &SearchQuery) -> Vec<Hit> {
+        self.search_window(q, 0..usize::MAX).hits
+    }
+
+    /// The hits at positions `window` of [`Self::search`]'s order, and how many there are in
+    /// all; only the window is put in order.
+    pub fn search_window(&self, q: &SearchQuery, window: Range<usize>) -> Found {
+        if self.recent.entries.is_empty() && self.superseded.iter().all(|&w| w == 0) {
+            return self.base.search_window(q, window, &[]);
+        }
+        let old = self.base.search_window(q, 0..window.end, &self.superseded);
+        let mut new = self.recent.search_window(q, 0..window.end, &[]);
+        for hit in &mut new.hits {
+            hit.entry |= RECENT;
+        }
+        let name = |h: &Hit| {
+            let (segment, i) = self.segment_of(h.entry);
+            (&segment.names[i], segment.entries[i].id)
+        };
+        let mut hits = Vec::with_capacity(old.hits.len() + new.hits.len());
+        let (mut a, mut b) = (
+            old.hits.into_iter().peekable(),
+            new.hits.into_iter().peekable(),
+        );
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => match by_distance(x, y).then_with(|| name(x).cmp(&name(y))) {
+                    Ordering::Greater => b.next(),
+                    _ => a.next(),
+                },
+                _ => a.next().or_else(|| b.next()),
+            };
+            match next {
+                Some(hit) => hits.push(hit),
+                None => break,
+            }
+        }
+        Found::window(hits, old.total + new.total, window)
+    }
+}
+
+impl Segment {
     /// The reach of a provision for this query, in metres: the largest reach of its categories
     /// the query asks for, else the default.
     fn reach_of(&self, e: &Entry, reach: Reach, category_mask: Option<u128>) -> f64 {
@@ -435,15 +578,13 @@ impl ProvisionIndex {
         }
     }
 
-    /// Every matching provision: located ones by distance (then name), then those without a
-    /// location by name. Without an origin, all by name.
-    pub fn search(&self, q: &SearchQuery) -> Vec<Hit> {
-        self.search_window(q, 0..usize::MAX).hits
-    }
-
-    /// The hits at positions `window` of [`Self::search`]'s order, and how many there are in
-    /// all; only the window is put in order.
-    pub fn search_window(&self, q: &SearchQuery, window: Range<usize>) -> Found {
+    /// [`ProvisionIndex::search_window`] over this segment, leaving out the entries in the
+    /// bit set `skip`.
+    fn search_window(&self, q: &SearchQuery, window: Range<usize>, skip: &[u64]) -> Found {
+        let live = |i: u32| {
+            skip.get(i as usize / 64)
+                .is_none_or(|w| w & (1 << (i % 64)) == 0)
+        };
         let filter = Filter::new(self, q);
         let mut hits = Vec::new();
         let by_name = |a: &Hit, b: &Hit| {
@@ -453,15 +594,14 @@ impl ProvisionIndex {
         };
         let Some(origin) = q.origin else {
             match &filter.text {
-                Some(words) => hits.extend(
-                    self.dictionary
-                        .entries(words)
-                        .into_iter()
-                        .filter(|&i| filter.passes_without_text(&self.entries[i as usize])),
-                ),
+                Some(words) => {
+                    hits.extend(self.dictionary.entries(words).into_iter().filter(|&i| {
+                        live(i) && filter.passes_without_text(&self.entries[i as usize])
+                    }))
+                }
                 None => hits.extend(
                     (0..self.entries.len() as u32)
-                        .filter(|&i| filter.passes(&self.entries[i as usize])),
+                        .filter(|&i| live(i) && filter.passes(&self.entries[i as usize])),
                 ),
             }
             let mut hits: Vec<Hit> = hits
@@ -489,7 +629,7 @@ impl ProvisionIndex {
         {
             let (i, point) = p.data;
             let e = &self.entries[i as usize];
-            if !filter.passes_summary(&e.summary) || !filter.passes_rest(e) {
+            if !filter.passes_summary(&e.summary) || !live(i) || !filter.passes_rest(e) {
                 continue;
             }
             let d = origin.distance_m(point);
@@ -514,7 +654,7 @@ impl ProvisionIndex {
             .unlocated
             .iter()
             .copied()
-            .filter(|&i| filter.passes(&self.entries[i as usize]))
+            .filter(|&i| live(i) && filter.passes(&self.entries[i as usize]))
             .collect();
         let total = count + unlocated.len();
         let in_unlocated = window.start.max(count) - count..window.end.max(count) - count;
@@ -593,7 +733,7 @@ struct ResidentCodes {
 }
 
 impl<'q> Filter<'q> {
-    fn new(index: &ProvisionIndex, q: &'q SearchQuery) -> Self {
+    fn new(index: &Segment, q: &'q SearchQuery) -> Self {
         let code = |c: &str| index.codes.get(c).copied();
         Filter {
             q,

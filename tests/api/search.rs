@@ -8,7 +8,8 @@ use sociale_kaart::api::read_model;
 use sociale_kaart::db::registry::{ProvisionRecord, all_provisions};
 use sociale_kaart::domain::location::NlPoint;
 use sociale_kaart::domain::text::fold;
-use sociale_kaart::index::provisions::SearchQuery;
+use sociale_kaart::index::ProvisionIndex;
+use sociale_kaart::index::provisions::{Hit, Reach, Resident, SearchQuery};
 
 struct Expect<'a> {
     origin: (f64, f64),
@@ -397,5 +398,189 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
     assert_eq!(
         read_model::store_missing_documents(&mut conn).expect("store"),
         0
+    );
+}
+
+/// `(id, distance in whole metres)` of each hit.
+fn listed(index: &ProvisionIndex, hits: &[Hit]) -> Vec<(String, Option<i64>)> {
+    hits.iter()
+        .map(|h| {
+            let json: Value = serde_json::from_str(index.json(h.entry).get()).expect("json");
+            let id = json["id"].as_str().expect("id").to_owned();
+            (id, h.distance_m.map(|d| d.round() as i64))
+        })
+        .collect()
+}
+
+/// Writes a provision with a merge patch, as admin.
+async fn patch(app: &TestApp, path: &str, patch: Value) {
+    let get = app.get(path).await;
+    let reply = app
+        .call(Method::PATCH, path)
+        .token(&admin())
+        .header("If-Match", get.header("etag").expect("etag"))
+        .raw("application/merge-patch+json", patch.to_string())
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+}
+
+#[actix_web::test]
+async fn after_writes_the_index_answers_as_a_full_rebuild_and_the_brute_force_do() {
+    let app = spawn_app().await;
+    let before = records(&app);
+    let near: Vec<&ProvisionRecord> = before
+        .iter()
+        .filter(|r| {
+            r.row.status == "active"
+                && r.locations
+                    .iter()
+                    .any(|l| l.municipality_code.as_deref() == Some("GM0748"))
+        })
+        .collect();
+    assert!(
+        near.len() >= 3,
+        "the demo set has provisions in Bergen op Zoom"
+    );
+    let pc = app.state.reference.postcodes["4611"].clone();
+    let at_origin = |number: &str| {
+        json!([{"street": "Markt", "houseNumber": number, "postcode": "4611 AA",
+            "city": "Bergen op Zoom", "lat": pc.lat, "lon": pc.lon}])
+    };
+    // Changed: renamed to sort first and moved to the origin; deleted; and its organisation
+    // renamed.
+    patch(
+        &app,
+        &format!("/api/v1/provisions/{}", near[0].row.id),
+        json!({"name": "Aaa Eerste", "locations": at_origin("1"),
+            "serviceAreas": [{"scope": "municipality", "code": "GM0748"}]}),
+    )
+    .await;
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/provisions/{}", near[1].row.id),
+        )
+        .token(&admin())
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204);
+    let renamed = near[2].row.organisation_id.clone();
+    patch(
+        &app,
+        &format!("/api/v1/organisations/{renamed}"),
+        json!({"name": "Gezinsplein Wipwap"}),
+    )
+    .await;
+    // New: two of one name at one place (ties by id), one at a changed provision's place, one
+    // without a location, and one changed twice.
+    let twin = json!({"name": "Zelfde Naam"});
+    provision(&app, "Zelfde Naam", twin.clone()).await;
+    provision(&app, "Zelfde Naam", twin).await;
+    provision(
+        &app,
+        "Buurtkamer Markt",
+        json!({"locations": at_origin("2")}),
+    )
+    .await;
+    provision(
+        &app,
+        "Chat met de Buurt",
+        json!({"locations": [], "serviceAreas": [{"scope": "national"}]}),
+    )
+    .await;
+    let twice = provision(&app, "Eerst Zo", json!({})).await;
+    patch(
+        &app,
+        &format!("/api/v1/provisions/{twice}"),
+        json!({"name": "Daarna Anders", "minAge": 0}),
+    )
+    .await;
+
+    let index = app.state.read_model.index();
+    assert!(
+        (1..index.len()).contains(&index.recent_len()),
+        "the writes went into the small segment"
+    );
+    let mut conn = app.state.pool.get().expect("connection");
+    let rebuilt = read_model::load(&mut conn, &app.state.reference).expect("index");
+    assert_eq!(index.len(), rebuilt.len());
+    let origin = NlPoint::new(pc.lat, pc.lon).ok();
+    let resident = Resident {
+        municipality: "GM0748".into(),
+        region: "JZ36".into(),
+        area: pc.area_code.clone(),
+    };
+    let queries = [
+        SearchQuery {
+            origin,
+            reach: Some(Reach::Radius(10_000.0)),
+            resident: Some(resident.clone()),
+            active: Some(true),
+            ..Default::default()
+        },
+        SearchQuery {
+            origin,
+            reach: Some(Reach::Radius(50_000.0)),
+            text: Some("wipwap".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            text: Some("buurt".into()),
+            ..Default::default()
+        },
+        SearchQuery::default(),
+        SearchQuery {
+            region: Some("JZ36".into()),
+            age: Some(2),
+            ..Default::default()
+        },
+    ];
+    for (n, q) in queries.iter().enumerate() {
+        let all = listed(&rebuilt, &rebuilt.search(q));
+        assert!(!all.is_empty(), "query {n} finds something");
+        assert_eq!(listed(&index, &index.search(q)), all, "query {n}");
+        for window in [0..20, 3..23, 40..60, all.len() - 2..all.len() + 5] {
+            let (a, b) = (
+                index.search_window(q, window.clone()),
+                rebuilt.search_window(q, window.clone()),
+            );
+            assert_eq!(a.total, all.len(), "query {n} total");
+            assert_eq!(
+                listed(&index, &a.hits),
+                listed(&rebuilt, &b.hits),
+                "query {n} {window:?}"
+            );
+        }
+    }
+    let wipwap = listed(&index, &index.search(&queries[1]));
+    let of_renamed = records(&app)
+        .iter()
+        .filter(|r| r.row.organisation_id == renamed)
+        .count();
+    assert_eq!(
+        wipwap.len(),
+        of_renamed,
+        "the new organisation name is searchable"
+    );
+
+    let after = records(&app);
+    let expected = brute_force(
+        &after,
+        &Expect {
+            origin: (pc.lat, pc.lon),
+            radius: 10_000.0,
+            municipality: "GM0748",
+            region: "JZ36",
+            area: pc.area_code.as_deref(),
+            categories: None,
+            age: None,
+            access: None,
+        },
+    );
+    assert_eq!(all_hits(&app, "postcode=4611").await, expected);
+    assert_eq!(
+        expected[0].0, near[0].row.id,
+        "the moved provision is nearest"
     );
 }
