@@ -44,18 +44,18 @@ pub fn prepare(
         );
     }
     let started = std::time::Instant::now();
-    let index = crate::api::read_model::load(&mut conn, &reference).map_err(|e| e.to_string())?;
-    let contracts = crate::api::read_model::load_contracts(&mut conn).map_err(|e| e.to_string())?;
+    let reference = Arc::new(reference);
+    let read_model = ReadModel::start(&pool, &reference).map_err(|e| e.to_string())?;
     tracing::info!(
-        provisions = index.len(),
+        provisions = read_model.index().len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "search index built"
     );
     Ok(AppState {
         pool,
-        reference: Arc::new(reference),
+        reference,
         auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
-        read_model: Arc::new(ReadModel::new(index, contracts)),
+        read_model: Arc::new(read_model),
         max_body_bytes,
     })
 }
