@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    API_VERSION, alternatives, areas, categories, contracts, municipalities, organisations,
-    provisions, regions, search,
+    API_VERSION, alternatives, areas, categories, contracts, coverage, municipalities,
+    organisations, provisions, regions, search,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -36,6 +36,8 @@ use crate::error::{InvalidParam, Problem};
         provisions::replace_provision, provisions::patch_provision, provisions::delete_provision,
         contracts::list_contracts, contracts::create_contract, contracts::find_contract,
         contracts::replace_contract, contracts::patch_contract, contracts::delete_contract,
+        coverage::find_basic_set, coverage::replace_basic_set, coverage::find_region_coverage,
+        coverage::coverage_map, coverage::find_municipality_coverage,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Conventions),
@@ -45,6 +47,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "provisions", description = "Basic provisions and specialist care offers"),
         (name = "contracts", description = "Who contracted which specialist provider"),
         (name = "access teams", description = "Open alternatives before a referral, and to whom a referral may go"),
+        (name = "coverage", description = "Regions' basic sets and how every member municipality covers them"),
     )
 )]
 pub struct ApiDoc;

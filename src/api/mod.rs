@@ -6,6 +6,8 @@ pub mod areas;
 pub mod auth;
 pub mod categories;
 pub mod contracts;
+pub mod coverage;
+mod coverage_map;
 pub mod docs;
 pub mod etag;
 pub mod health;
@@ -228,12 +230,29 @@ pub fn build_app(
                 .service(resource("/regions").route(web::get().to(regions::list_regions)))
                 .service(resource("/regions/{code}").route(web::get().to(regions::find_region)))
                 .service(
+                    resource("/regions/{code}/basic-set")
+                        .route(web::get().to(coverage::find_basic_set))
+                        .route(web::put().to(coverage::replace_basic_set)),
+                )
+                .service(
+                    resource("/regions/{code}/coverage")
+                        .route(web::get().to(coverage::find_region_coverage)),
+                )
+                .service(
+                    resource("/regions/{code}/coverage/map.svg")
+                        .route(web::get().to(coverage::coverage_map)),
+                )
+                .service(
                     resource("/municipalities")
                         .route(web::get().to(municipalities::list_municipalities)),
                 )
                 .service(
                     resource("/municipalities/{code}")
                         .route(web::get().to(municipalities::find_municipality)),
+                )
+                .service(
+                    resource("/municipalities/{code}/coverage")
+                        .route(web::get().to(coverage::find_municipality_coverage)),
                 )
                 .service(resource("/areas").route(web::get().to(areas::list_areas)))
                 .service(resource("/areas/lookup").route(web::get().to(areas::lookup_area)))

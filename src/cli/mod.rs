@@ -1,5 +1,6 @@
-//! The `sociale-kaart` command line: serve, migrate, seed, token, openapi.
+//! The `sociale-kaart` command line: serve, migrate, seed, token, generate, coverage, openapi.
 
+pub mod coverage;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -66,6 +67,14 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print how the member municipalities of a region cover its basic set.
+    Coverage {
+        /// CBS region code, e.g. JZ36.
+        #[arg(long)]
+        region: String,
+        #[arg(long, value_enum, default_value_t = coverage::Format::Table)]
+        format: coverage::Format,
+    },
     /// Print (or write) the OpenAPI document.
     Openapi {
         #[arg(long)]
@@ -111,13 +120,14 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
             db::migrate(&mut conn)?;
             let report = db::seed::seed_reference(&mut conn)?;
             println!(
-                "reference data: {} new rows ({} regions, {} municipalities, {} areas, {} postcodes, {} categories)",
+                "reference data: {} new rows ({} regions, {} municipalities, {} areas, {} postcodes, {} categories, {} basic sets)",
                 report.total(),
                 report.regions,
                 report.municipalities,
                 report.areas,
                 report.postcodes,
-                report.categories
+                report.categories,
+                report.basic_sets
             );
             if !no_demo {
                 let demo = db::demo::seed_demo(&mut conn)?;
@@ -155,6 +165,9 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Coverage { region, format } => {
+            coverage::print(&settings, &region, format, &mut std::io::stdout().lock())
         }
         Command::Openapi { output } => {
             let json = crate::api::docs::openapi_json();

@@ -1,5 +1,6 @@
 //! Storage: one diesel code path over SQLite (embedded default) and PostgreSQL (deployment).
 
+pub mod basic_sets;
 pub mod changes;
 pub mod demo;
 pub mod reference;

@@ -197,6 +197,7 @@ pub struct BasicSetItemRow {
     pub version: i32,
     pub category_code: String,
     pub reach_m: i32,
+    pub adopted_on: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

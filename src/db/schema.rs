@@ -193,6 +193,7 @@ diesel::table! {
         version -> Integer,
         category_code -> Text,
         reach_m -> Integer,
+        adopted_on -> Text,
     }
 }
 

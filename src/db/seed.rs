@@ -24,6 +24,7 @@ const WIJKEN_GEOJSON: &str = seed_file!("cbs/wijken-2024.geojson");
 const POSTCODES_CSV: &str = seed_file!("cbs/pc4-centroiden-2024.csv");
 const CATEGORIES_CSV: &str = seed_file!("domain/categories.csv");
 const OPEN_ALTERNATIVES_CSV: &str = seed_file!("domain/ijw-open-alternatives.csv");
+const BASIC_SETS_CSV: &str = seed_file!("domain/basic-sets.csv");
 
 /// How many rows one INSERT carries: well below both engines' bind-parameter limits.
 const BATCH: usize = 200;
@@ -35,11 +36,17 @@ pub struct SeedReport {
     pub areas: usize,
     pub postcodes: usize,
     pub categories: usize,
+    pub basic_sets: usize,
 }
 
 impl SeedReport {
     pub fn total(&self) -> usize {
-        self.regions + self.municipalities + self.areas + self.postcodes + self.categories
+        self.regions
+            + self.municipalities
+            + self.areas
+            + self.postcodes
+            + self.categories
+            + self.basic_sets
     }
 }
 
@@ -300,6 +307,61 @@ fn categories() -> Result<Vec<CategoryRow>, SeedError> {
 }
 
 #[derive(Deserialize)]
+struct BasicSetCsv {
+    region: String,
+    category: String,
+    reach_m: Option<i32>,
+    adopted_on: String,
+    note: Option<String>,
+}
+
+/// The illustrative basic sets (`seed-data/domain/basic-sets.csv`) as version 1 of each
+/// region's set; the reach defaults to the category's.
+fn basic_sets(
+    categories: &[CategoryRow],
+) -> Result<Vec<(BasicSetRow, Vec<BasicSetItemRow>)>, SeedError> {
+    let reach: HashMap<&str, Option<i32>> = categories
+        .iter()
+        .map(|c| (c.code.as_str(), c.default_reach_m))
+        .collect();
+    let mut sets: Vec<(BasicSetRow, Vec<BasicSetItemRow>)> = Vec::new();
+    for row in read_csv::<BasicSetCsv>("domain/basic-sets.csv", BASIC_SETS_CSV)? {
+        let Some(&default) = reach.get(row.category.as_str()) else {
+            return Err(SeedError::Data {
+                file: "domain/basic-sets.csv",
+                message: format!("unknown category {}", row.category),
+            });
+        };
+        if sets.last().is_none_or(|(s, _)| s.region_code != row.region) {
+            sets.push((
+                BasicSetRow {
+                    region_code: row.region.clone(),
+                    version: 1,
+                    adopted_on: row.adopted_on.clone(),
+                    illustrative: true,
+                    note: row.note.clone(),
+                    created_at: crate::db::changes::now(),
+                },
+                Vec::new(),
+            ));
+        }
+        let (set, items) = sets.last_mut().expect("pushed above");
+        set.adopted_on = set.adopted_on.clone().max(row.adopted_on.clone());
+        items.push(BasicSetItemRow {
+            region_code: row.region,
+            version: 1,
+            category_code: row.category,
+            reach_m: row.reach_m.or(default).unwrap_or(DEFAULT_REACH_M),
+            adopted_on: row.adopted_on,
+        });
+    }
+    Ok(sets)
+}
+
+/// The reach of a category without one in the taxonomy.
+pub const DEFAULT_REACH_M: i32 = 10_000;
+
+#[derive(Deserialize)]
 struct OpenAlternativesCsv {
     ijw_category: String,
     open_categories: String,
@@ -352,10 +414,16 @@ pub fn seed_reference(conn: &mut DbConnection) -> Result<SeedReport, SeedError> 
         postcodes()?,
         categories()?,
     );
+    let sets = basic_sets(&categories)?;
     conn.transaction(|conn| {
         use schema::{
             areas, categories as cat, municipalities as mun, postcodes as pc, regions as reg,
         };
+        let with_set: HashSet<String> = schema::basic_sets::table
+            .select(schema::basic_sets::region_code)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
         Ok(SeedReport {
             regions: insert_missing!(conn, reg::table, reg::code, regions, |r| &r.code),
             municipalities: insert_missing!(conn, mun::table, mun::code, municipalities, |r| &r
@@ -363,6 +431,16 @@ pub fn seed_reference(conn: &mut DbConnection) -> Result<SeedReport, SeedError> 
             areas: insert_missing!(conn, areas::table, areas::code, wijken, |r| &r.code),
             postcodes: insert_missing!(conn, pc::table, pc::pc4, postcodes, |r| &r.pc4),
             categories: insert_missing!(conn, cat::table, cat::code, categories, |r| &r.code),
+            basic_sets: {
+                let new: Vec<_> = sets
+                    .iter()
+                    .filter(|(s, _)| !with_set.contains(&s.region_code))
+                    .collect();
+                for (set, items) in &new {
+                    super::basic_sets::insert(conn, set, items)?;
+                }
+                new.len()
+            },
         })
     })
 }

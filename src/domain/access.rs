@@ -144,6 +144,24 @@ impl Principal {
     }
 }
 
+impl Principal {
+    /// Basic sets: an admin, or a region admin for the regions in its token.
+    pub fn may_write_basic_set(&self, region: &str) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::RegionAdmin if self.regions.contains(region) => Ok(()),
+            Role::RegionAdmin => Err(Denied(format!(
+                "{region} is outside your regions ({})",
+                self.regions.iter().cloned().collect::<Vec<_>>().join(", ")
+            ))),
+            other => Err(Denied(format!(
+                "the role {} may not write a basic set; a region admin of the region may",
+                other.as_str()
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod age;
 pub mod clock;
 pub mod codes;
 pub mod contact;
+pub mod coverage;
 pub mod hours;
 pub mod location;
 pub mod registry;

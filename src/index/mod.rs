@@ -3,6 +3,7 @@
 //! request; the provision and contract indexes are rebuilt and swapped after writes.
 
 pub mod contracts;
+pub mod coverage;
 pub mod provisions;
 pub mod reference;
 pub mod words;

@@ -61,7 +61,7 @@ impl CategoryBits {
 
 /// A planar approximation of WGS84 around the centre of the Netherlands, in metres, only for
 /// finding candidates; distances are always computed on the sphere.
-fn project(lat: f64, lon: f64) -> [f64; 2] {
+pub(super) fn project(lat: f64, lon: f64) -> [f64; 2] {
     const M_PER_DEG_LAT: f64 = 111_132.0;
     const M_PER_DEG_LON_AT_52_1: f64 = 68_500.0;
     [lon * M_PER_DEG_LON_AT_52_1, lat * M_PER_DEG_LAT]
@@ -69,7 +69,7 @@ fn project(lat: f64, lon: f64) -> [f64; 2] {
 
 /// The projection is exact near 52.1°N and off by at most ~4 % at the Dutch extremes; the
 /// candidate search widens the radius by this factor before the exact check.
-const PROJECTION_MARGIN: f64 = 1.06;
+pub(super) const PROJECTION_MARGIN: f64 = 1.06;
 
 /// The resident the search is for: whose service areas apply.
 #[derive(Debug, Clone)]
@@ -186,6 +186,19 @@ pub struct ProvisionIndex {
     recent_docs: Vec<ProvisionDoc>,
     /// Bit set of the base entries a recent write replaced or deleted.
     superseded: Vec<u64>,
+    /// Coverage of each `(category, reach)` asked for, computed once per index.
+    pub(super) grids: super::coverage::Grids,
+}
+
+/// An active, open provision, as coverage sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Offer {
+    pub locations: Vec<NlPoint>,
+    pub national: bool,
+    pub regions: Vec<Box<str>>,
+    pub municipalities: Vec<Box<str>>,
+    /// Wijk and buurt codes.
+    pub areas: Vec<Box<str>>,
 }
 
 /// One searchable set of provisions.
@@ -511,7 +524,15 @@ impl ProvisionIndex {
             recent: builder.segment(),
             recent_docs,
             superseded,
+            grids: Default::default(),
         }
+    }
+
+    /// Every active, open provision in one of `categories` (codes, descendants included).
+    pub fn open_offers(&self, categories: &[String]) -> Vec<Offer> {
+        let mut offers = self.base.open_offers(categories, &self.superseded);
+        offers.extend(self.recent.open_offers(categories, &[]));
+        offers
     }
 
     /// Every matching provision: located ones by distance (then name), then those without a
@@ -558,6 +579,39 @@ impl ProvisionIndex {
 }
 
 impl Segment {
+    fn open_offers(&self, categories: &[String], skip: &[u64]) -> Vec<Offer> {
+        let mask = self.bits.mask(categories);
+        let mut code_of = vec![""; self.codes.len()];
+        for (code, &id) in &self.codes {
+            code_of[id as usize] = code;
+        }
+        let codes = |ids: &[CodeId]| ids.iter().map(|&c| code_of[c as usize].into()).collect();
+        let mut offer_of: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut offers = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            let s = &e.summary;
+            let skipped = skip.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+            if skipped || !s.active || !s.open_access || s.categories & mask == 0 {
+                continue;
+            }
+            offer_of.insert(i as u32, offers.len());
+            offers.push(Offer {
+                locations: Vec::new(),
+                national: e.served.national,
+                regions: codes(&e.served.regions),
+                municipalities: codes(&e.served.municipalities),
+                areas: codes(&e.served.areas),
+            });
+        }
+        for p in self.points.iter() {
+            let (i, point) = p.data;
+            if let Some(&k) = offer_of.get(&i) {
+                offers[k].locations.push(point);
+            }
+        }
+        offers
+    }
+
     /// The reach of a provision for this query, in metres: the largest reach of its categories
     /// the query asks for, else the default.
     fn reach_of(&self, e: &Entry, reach: Reach, category_mask: Option<u128>) -> f64 {

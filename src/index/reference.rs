@@ -106,6 +106,11 @@ impl PolygonIndex {
             .find(|&i| self.shapes[i].contains(&point))
             .map(|i| self.codes[i].as_str())
     }
+
+    fn shape(&self, code: &str) -> Option<&MultiPolygon<f64>> {
+        let i = self.codes.iter().position(|c| c == code)?;
+        self.shapes.get(i)
+    }
 }
 
 impl std::fmt::Debug for PolygonIndex {
@@ -302,6 +307,16 @@ impl Reference {
         self.municipalities
             .get(municipality)
             .and_then(|m| self.regions.get(&m.region_code))
+    }
+
+    /// A wijk's polygon (WGS84, x = longitude).
+    pub fn wijk_shape(&self, code: &str) -> Option<&MultiPolygon<f64>> {
+        self.wijk_polygons.shape(code)
+    }
+
+    /// A municipality's polygon (WGS84, x = longitude).
+    pub fn municipality_shape(&self, code: &str) -> Option<&MultiPolygon<f64>> {
+        self.municipality_polygons.shape(code)
     }
 
     /// Area codes (wijken, buurten) of a municipality, sorted.

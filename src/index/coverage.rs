@@ -1,0 +1,174 @@
+//! Coverage of one category over every wijk of the country: for each (non-water) wijk the
+//! distance from its label point to the nearest located provision that serves it, whether it
+//! is within reach, and per municipality how many provisions serve it (docs/coverage.md).
+//! Computed once per index version and `(category, reach)`, then shared by every request.
+
+use std::sync::{Arc, Mutex};
+
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::Reference;
+use super::provisions::{Offer, PROJECTION_MARGIN, ProvisionIndex, project};
+use crate::domain::location::NlPoint;
+
+/// How far the nearest serving provision is looked for (for maps and gap lists); a wijk
+/// with none within this distance has no nearest distance.
+pub const NEAREST_WITHIN_M: f64 = 25_000.0;
+
+/// One wijk for one category.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WijkReach {
+    /// To the nearest located provision that serves the wijk, in metres, when within
+    /// [`NEAREST_WITHIN_M`].
+    pub nearest_m: Option<f64>,
+    /// A located serving provision within reach, or a serving provision without location.
+    pub reachable: bool,
+}
+
+/// One category's coverage of the whole country.
+#[derive(Debug, Default)]
+pub struct CategoryGrid {
+    /// By wijk code; water wijken are left out.
+    pub wijken: FxHashMap<String, WijkReach>,
+    /// Active open provisions serving each municipality (or one of its areas), by code.
+    pub provisions: FxHashMap<String, u32>,
+    /// Every location of those provisions.
+    pub points: Vec<NlPoint>,
+}
+
+impl CategoryGrid {
+    pub fn provisions_of(&self, municipality: &str) -> u32 {
+        self.provisions.get(municipality).copied().unwrap_or(0)
+    }
+}
+
+/// The grids an index computed, by `(category, reach in metres)`.
+#[derive(Debug, Default)]
+pub struct Grids(Mutex<FxHashMap<(String, u32), Arc<CategoryGrid>>>);
+
+impl ProvisionIndex {
+    /// The coverage of `category` (descendants included) with this reach; computed at the
+    /// first request and kept with this version of the index.
+    pub fn grid(&self, reference: &Reference, category: &str, reach_m: u32) -> Arc<CategoryGrid> {
+        let key = (category.to_owned(), reach_m);
+        let cached = |grids: &Grids| {
+            let map = grids.0.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&key).cloned()
+        };
+        if let Some(grid) = cached(&self.grids) {
+            return grid;
+        }
+        let offers = self.open_offers(&reference.category_with_descendants(category));
+        let grid = Arc::new(compute(reference, &offers, f64::from(reach_m)));
+        let mut map = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key).or_insert(grid).clone()
+    }
+}
+
+/// Two digits-and-letters of a CBS code that name the municipality: `GM0748`, `WK074801` and
+/// `BU07480101` all give `0748`.
+fn municipality_part(code: &str) -> Option<&str> {
+    code.get(2..6)
+}
+
+/// Whether `offer` serves the residents of a wijk (in a municipality of a region). A provision
+/// serving one buurt of the wijk serves (part of) it.
+fn serves_wijk(offer: &Offer, wijk: &str, municipality: &str, region: &str) -> bool {
+    offer.national
+        || offer.regions.iter().any(|r| &**r == region)
+        || offer.municipalities.iter().any(|m| &**m == municipality)
+        || offer
+            .areas
+            .iter()
+            .any(|a| &**a == wijk || (a.starts_with("BU") && a.get(2..8) == wijk.get(2..8)))
+}
+
+fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGrid {
+    let mut grid = CategoryGrid::default();
+
+    // Provisions per municipality: national ones count everywhere.
+    let mut national = 0;
+    for offer in offers {
+        if offer.national {
+            national += 1;
+            continue;
+        }
+        let mut served: FxHashSet<&str> = FxHashSet::default();
+        for r in &offer.regions {
+            if let Some(region) = reference.regions.get(&**r) {
+                served.extend(region.members.iter().map(String::as_str));
+            }
+        }
+        served.extend(offer.municipalities.iter().map(|m| &**m));
+        for area in &offer.areas {
+            if let Some(part) = municipality_part(area) {
+                let code = format!("GM{part}");
+                if let Some(m) = reference.municipalities.get(&code) {
+                    served.insert(m.code.as_str());
+                }
+            }
+        }
+        for m in served {
+            *grid.provisions.entry(m.to_owned()).or_default() += 1;
+        }
+    }
+    for m in reference.municipalities.keys() {
+        *grid.provisions.entry(m.clone()).or_default() += national;
+    }
+
+    let unlocated: Vec<&Offer> = offers.iter().filter(|o| o.locations.is_empty()).collect();
+    let points: Vec<GeomWithData<[f64; 2], (u32, NlPoint)>> = offers
+        .iter()
+        .enumerate()
+        .flat_map(|(k, o)| {
+            o.locations
+                .iter()
+                .map(move |&p| GeomWithData::new(project(p.lat(), p.lon()), (k as u32, p)))
+        })
+        .collect();
+    grid.points = points.iter().map(|p| p.data.1).collect();
+    let tree = RTree::bulk_load(points);
+
+    for wijk in reference.areas.values() {
+        if wijk.level != "wijk" || wijk.is_water {
+            continue;
+        }
+        let municipality = wijk.municipality_code.as_str();
+        let region = reference
+            .municipalities
+            .get(municipality)
+            .map_or("", |m| m.region_code.as_str());
+        let serves = |o: &Offer| serves_wijk(o, &wijk.code, municipality, region);
+        let mut nearest: Option<f64> = None;
+        if let Ok(origin) = NlPoint::new(wijk.label.0, wijk.label.1) {
+            let from = project(origin.lat(), origin.lon());
+            for (p, d2) in tree.nearest_neighbor_iter_with_distance_2(&from) {
+                // The projection is off by at most the margin: nothing further can be nearer.
+                let projected = d2.sqrt();
+                let bound = nearest.unwrap_or(NEAREST_WITHIN_M);
+                if projected > bound * PROJECTION_MARGIN {
+                    break;
+                }
+                let (k, point) = p.data;
+                if serves(&offers[k as usize]) {
+                    let d = origin.distance_m(point);
+                    if d <= NEAREST_WITHIN_M && nearest.is_none_or(|n| d < n) {
+                        nearest = Some(d);
+                    }
+                }
+            }
+        }
+        let reachable =
+            nearest.is_some_and(|d| d <= reach_m) || unlocated.iter().any(|o| serves(o));
+        grid.wijken.insert(
+            wijk.code.clone(),
+            WijkReach {
+                nearest_m: nearest,
+                reachable,
+            },
+        );
+    }
+    grid
+}
