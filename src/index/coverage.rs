@@ -160,8 +160,9 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
                 }
             }
         }
+        // Compared in whole metres, as shown: a wijk exactly at the reach is within it.
         let reachable =
-            nearest.is_some_and(|d| d <= reach_m) || unlocated.iter().any(|o| serves(o));
+            nearest.is_some_and(|d| d.round() <= reach_m) || unlocated.iter().any(|o| serves(o));
         grid.wijken.insert(
             wijk.code.clone(),
             WijkReach {

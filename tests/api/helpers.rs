@@ -215,6 +215,19 @@ pub fn token(role: Role, municipalities: &[&str]) -> String {
     mint(SECRET.as_bytes(), &claims).expect("mint")
 }
 
+/// A region admin's token for `regions`.
+pub fn region_admin(regions: &[&str]) -> String {
+    let claims = claims_for(
+        "region tester",
+        Role::RegionAdmin,
+        vec![],
+        regions.iter().map(|r| r.to_string()).collect(),
+        None,
+        1,
+    );
+    mint(SECRET.as_bytes(), &claims).expect("mint")
+}
+
 pub fn admin() -> String {
     token(Role::Admin, &[])
 }
@@ -353,6 +366,8 @@ impl TestApp {
             "provision_locations",
             "provision_service_areas",
             "contracts",
+            "basic_sets",
+            "basic_set_items",
             "changes",
         ]
         .iter()

@@ -5,6 +5,7 @@ mod helpers;
 mod alternatives;
 mod auth;
 mod contracts;
+mod coverage;
 mod http;
 mod instances;
 mod openapi;
