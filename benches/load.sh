@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP load test: starts the release server on a national synthetic set (100,000 provisions by
 # default) and measures throughput and latency percentiles with wrk for a neighbourhood search,
-# an alternatives query, a text query and /health/live, in the same run.
+# an alternatives query, a text query, a region's coverage and /health/live, in the same run;
+# then a few writes and the server's memory after them.
 #
 #   bash benches/load.sh                 # 100,000 provisions, 32 connections, 15 s each
 #   PROVISIONS=10000 DURATION=5s bash benches/load.sh
@@ -23,6 +24,8 @@ BIN=target/release/sociale-kaart
 if [ ! -f "$WORK/data/sociale-kaart.db" ]; then
     "$BIN" --data-dir "$WORK/data" generate --provisions "$PROVISIONS" --seed 1
 fi
+# The illustrative basic sets (JZ36, JZ07), also into a database generated before they existed.
+"$BIN" --data-dir "$WORK/data" seed --no-demo >/dev/null
 "$BIN" --data-dir "$WORK/data" --log-format json serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -46,6 +49,7 @@ run "/health/live (trivial)" "/health/live"
 run "neighbourhood search (postcode, category tree, age)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9"
 run "alternatives (postcode, need ijw-45, age)" "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9"
 run "text search (q=opvoe near postcode)" "/api/v1/provisions?postcode=4611&q=opvoe"
+run "region coverage (JZ36: 9 municipalities x 10 categories)" "/api/v1/regions/JZ36/coverage"
 rss() { echo "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024)) MB"; }
 printf '\nresident memory of the server: %s\n' "$(rss)"
 

@@ -1,4 +1,4 @@
-//! Index queries on the national synthetic set (default 100,000 provisions; set
+//! Index queries and region coverage on the national synthetic set (default 100,000 provisions; set
 //! `SK_BENCH_PROVISIONS` for another size). Run with `cargo bench --bench search`.
 
 use std::hint::black_box;
@@ -10,8 +10,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use chrono::NaiveDate;
+use sociale_kaart::api::coverage::region_coverage;
 use sociale_kaart::api::read_model::{load, store_missing_documents};
 use sociale_kaart::db::{self, reference::load_reference};
+use sociale_kaart::domain::coverage::{BasicSet, SetCategory, Thresholds};
 use sociale_kaart::domain::location::NlPoint;
 use sociale_kaart::index::provisions::{Reach, Resident, SearchQuery};
 
@@ -94,6 +97,61 @@ fn bench(c: &mut Criterion) {
     c.bench_function("text search 'opvoe' within 10 km", |b| {
         b.iter(|| black_box(index.search(black_box(&text))))
     });
+    // Coverage: every region gets a basic set of 10 open categories, each region a different
+    // window of the taxonomy, so all of them are computed (the most work there can be).
+    let mut open: Vec<&str> = reference
+        .categories
+        .values()
+        .filter(|c| c.access == "open" && c.default_reach_m.is_some())
+        .map(|c| c.code.as_str())
+        .collect();
+    open.sort_unstable();
+    let sets: Vec<BasicSet> = reference
+        .regions
+        .keys()
+        .enumerate()
+        .map(|(i, region)| BasicSet {
+            region: region.clone(),
+            version: 1,
+            adopted_on: NaiveDate::default(),
+            illustrative: true,
+            note: None,
+            created_at: String::new(),
+            categories: (0..10)
+                .map(|k| {
+                    let code = open[(i * 3 + k) % open.len()];
+                    SetCategory {
+                        category: code.to_owned(),
+                        reach_m: reference.categories[code].default_reach_m.unwrap_or(5000) as u32,
+                        adopted_on: NaiveDate::default(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let jz36 = sets.iter().find(|s| s.region == "JZ36").expect("JZ36");
+    let t = Thresholds::default();
+    let mut group = c.benchmark_group("coverage");
+    group.sample_size(10);
+    group.bench_function("all 42 regions, every grid computed", |b| {
+        b.iter(|| {
+            index.forget_coverage();
+            for set in &sets {
+                black_box(region_coverage(&index, &reference, set, t));
+            }
+        })
+    });
+    group.bench_function("one region (JZ36), its grids computed", |b| {
+        b.iter(|| {
+            index.forget_coverage();
+            black_box(region_coverage(&index, &reference, jz36, t))
+        })
+    });
+    group.bench_function("one region (JZ36), grids known", |b| {
+        b.iter(|| black_box(region_coverage(&index, &reference, jz36, t)))
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
     group.bench_function("index build from the database", |b| {

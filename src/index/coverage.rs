@@ -67,6 +67,17 @@ impl ProvisionIndex {
     }
 }
 
+impl ProvisionIndex {
+    /// Forgets the computed grids, so the next request computes them again (benchmarks).
+    pub fn forget_coverage(&self) {
+        self.grids
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
 /// Two digits-and-letters of a CBS code that name the municipality: `GM0748`, `WK074801` and
 /// `BU07480101` all give `0748`.
 fn municipality_part(code: &str) -> Option<&str> {
