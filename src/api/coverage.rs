@@ -20,7 +20,7 @@ use crate::db::changes::{self, Actor};
 use crate::db::rows::{BasicSetItemRow, BasicSetRow};
 use crate::domain::FieldError;
 use crate::domain::codes::{MunicipalityCode, RegionCode};
-use crate::domain::coverage::{BasicSet, Reached, SetCategory, Status, Thresholds, median, score};
+use crate::domain::coverage::{BasicSet, SetCategory, Status, Thresholds, median, score};
 use crate::error::ApiError;
 use crate::index::coverage::CategoryGrid;
 use crate::index::{Municipality, ProvisionIndex, Reference};
@@ -568,17 +568,6 @@ fn wijken<'r>(reference: &'r Reference, m: &str) -> impl Iterator<Item = &'r cra
         .filter(|a| a.level == "wijk" && !a.is_water)
 }
 
-/// The inhabitants (all, and aged 0–14) of a municipality within reach in one grid.
-fn reached(reference: &Reference, m: &str, grid: &CategoryGrid) -> (Reached, Reached) {
-    let (mut all, mut young) = (Reached::default(), Reached::default());
-    for w in wijken(reference, m) {
-        let reachable = grid.wijken.get(&w.code).is_some_and(|r| r.reachable);
-        all.add(w.population, reachable);
-        young.add(w.population_0_14, reachable);
-    }
-    (all, young)
-}
-
 fn cell(
     reference: &Reference,
     m: &str,
@@ -586,7 +575,7 @@ fn cell(
     grid: &CategoryGrid,
     t: Thresholds,
 ) -> Cell {
-    let (all, young) = reached(reference, m, grid);
+    let [all, young] = grid.reached_in(m);
     let provisions = grid.provisions_of(m);
     let mut gaps: Vec<Gap> = wijken(reference, m)
         .filter_map(|w| {
@@ -651,11 +640,9 @@ pub fn region_coverage(
             let (inhabitants, young) = wijken(reference, &m.code).fold((0, 0), |(a, y), w| {
                 (a + w.population.max(0), y + w.population_0_14.max(0))
             });
-            let shares: Vec<f64> = set
-                .categories
+            let shares: Vec<f64> = grids
                 .iter()
-                .zip(&grids)
-                .map(|(_, grid)| reached(reference, &m.code, grid).0.share())
+                .map(|g| g.reached_in(&m.code)[0].share())
                 .collect();
             MunicipalityCoverage {
                 code: m.code.clone(),
@@ -672,21 +659,16 @@ pub fn region_coverage(
         .iter()
         .zip(&grids)
         .map(|(c, grid)| {
-            let share = |m: &str| reached(reference, m, grid).0;
-            let mut regional: Vec<f64> = members.iter().map(|m| share(&m.code).share()).collect();
-            let mut national: Vec<f64> = reference
-                .municipalities
-                .keys()
-                .map(|m| share(m))
-                .filter(|r| r.inhabitants > 0)
-                .map(|r| r.share())
+            let mut regional: Vec<f64> = members
+                .iter()
+                .map(|m| grid.reached_in(&m.code)[0].share())
                 .collect();
             CategoryComparison {
                 name: category_name(reference, &c.category),
                 category: c.category.clone(),
                 reach_m: c.reach_m,
                 region_median: round(median(&mut regional).unwrap_or(0.0)),
-                national_median: round(median(&mut national).unwrap_or(0.0)),
+                national_median: round(grid.national_median),
             }
         })
         .collect();

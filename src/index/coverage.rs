@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Reference;
 use super::provisions::{Offer, PROJECTION_MARGIN, ProvisionIndex, project};
+use crate::domain::coverage::{Reached, median};
 use crate::domain::location::NlPoint;
 
 /// How far the nearest serving provision is looked for (for maps and gap lists); a wijk
@@ -36,11 +37,20 @@ pub struct CategoryGrid {
     pub provisions: FxHashMap<String, u32>,
     /// Every location of those provisions.
     pub points: Vec<NlPoint>,
+    /// Per municipality: its inhabitants, and those aged 0–14, within reach.
+    pub reached: FxHashMap<String, [Reached; 2]>,
+    /// The median share within reach over every municipality with inhabitants.
+    pub national_median: f64,
 }
 
 impl CategoryGrid {
     pub fn provisions_of(&self, municipality: &str) -> u32 {
         self.provisions.get(municipality).copied().unwrap_or(0)
+    }
+
+    /// A municipality's inhabitants (all, and aged 0–14) within reach.
+    pub fn reached_in(&self, municipality: &str) -> [Reached; 2] {
+        self.reached.get(municipality).copied().unwrap_or_default()
     }
 }
 
@@ -181,6 +191,16 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
                 reachable,
             },
         );
+        let [all, young] = grid.reached.entry(municipality.to_owned()).or_default();
+        all.add(wijk.population, reachable);
+        young.add(wijk.population_0_14, reachable);
     }
+    let mut shares: Vec<f64> = grid
+        .reached
+        .values()
+        .filter(|[all, _]| all.inhabitants > 0)
+        .map(|[all, _]| all.share())
+        .collect();
+    grid.national_median = median(&mut shares).unwrap_or(0.0);
     grid
 }

@@ -218,6 +218,9 @@ struct Segment {
     names: Vec<Box<str>>,
     /// Entry of each provision.
     by_id: FxHashMap<uuid::Uuid, u32>,
+    /// The locations of entry `i` are `locations[location_start[i]..location_start[i + 1]]`.
+    locations: Vec<NlPoint>,
+    location_start: Vec<u32>,
 }
 
 /// Interns codes while the index is built.
@@ -253,6 +256,8 @@ pub struct IndexBuilder<'r> {
     category_words: FxHashMap<&'r str, Vec<WordId>>,
     organisation_words: FxHashMap<String, Vec<WordId>>,
     points: Vec<PointEntry>,
+    locations: Vec<NlPoint>,
+    location_start: Vec<u32>,
     unlocated: Vec<u32>,
     /// Folded name of each entry, for the order by name.
     names: Vec<String>,
@@ -301,6 +306,8 @@ impl<'r> IndexBuilder<'r> {
             category_words,
             organisation_words: FxHashMap::default(),
             points: Vec::new(),
+            locations: Vec::new(),
+            location_start: vec![0],
             unlocated: Vec::new(),
             names: Vec::new(),
             entries: Vec::new(),
@@ -378,8 +385,10 @@ impl<'r> IndexBuilder<'r> {
             if let Ok(point) = NlPoint::new(lat, lon) {
                 self.points
                     .push(GeomWithData::new(project(lat, lon), (i, point)));
+                self.locations.push(point);
             }
         }
+        self.location_start.push(self.locations.len() as u32);
         self.names.push(text::fold(&doc.name));
         self.entries.push(Entry {
             id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
@@ -415,6 +424,8 @@ impl<'r> IndexBuilder<'r> {
             codes,
             dictionary,
             points,
+            locations,
+            location_start,
             mut unlocated,
             names,
             mut entries,
@@ -449,6 +460,8 @@ impl<'r> IndexBuilder<'r> {
             codes: codes.0,
             names: names.into_iter().map(String::into_boxed_str).collect(),
             by_id,
+            locations,
+            location_start,
         }
     }
 }
@@ -586,7 +599,6 @@ impl Segment {
             code_of[id as usize] = code;
         }
         let codes = |ids: &[CodeId]| ids.iter().map(|&c| code_of[c as usize].into()).collect();
-        let mut offer_of: FxHashMap<u32, usize> = FxHashMap::default();
         let mut offers = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             let s = &e.summary;
@@ -594,20 +606,14 @@ impl Segment {
             if skipped || !s.active || !s.open_access || s.categories & mask == 0 {
                 continue;
             }
-            offer_of.insert(i as u32, offers.len());
+            let (start, end) = (self.location_start[i], self.location_start[i + 1]);
             offers.push(Offer {
-                locations: Vec::new(),
+                locations: self.locations[start as usize..end as usize].to_vec(),
                 national: e.served.national,
                 regions: codes(&e.served.regions),
                 municipalities: codes(&e.served.municipalities),
                 areas: codes(&e.served.areas),
             });
-        }
-        for p in self.points.iter() {
-            let (i, point) = p.data;
-            if let Some(&k) = offer_of.get(&i) {
-                offers[k].locations.push(point);
-            }
         }
         offers
     }
