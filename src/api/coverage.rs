@@ -3,7 +3,6 @@
 //! children 0–14) living in wijken within reach, a status, the wijken with a gap, and the
 //! region's and the country's medians. JSON, or CSV with `Accept: text/csv`.
 
-use std::sync::Arc;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -605,6 +604,14 @@ fn cell(
     }
 }
 
+/// The `(category, reach)` of each category of a set.
+fn wanted(set: &BasicSet) -> Vec<(&str, u32)> {
+    set.categories
+        .iter()
+        .map(|c| (c.category.as_str(), c.reach_m))
+        .collect()
+}
+
 /// Coverage of a region's set by its member municipalities, from the index.
 pub fn region_coverage(
     index: &ProvisionIndex,
@@ -612,11 +619,7 @@ pub fn region_coverage(
     set: &BasicSet,
     t: Thresholds,
 ) -> RegionCoverage {
-    let grids: Vec<Arc<CategoryGrid>> = set
-        .categories
-        .iter()
-        .map(|c| index.grid(reference, &c.category, c.reach_m))
-        .collect();
+    let grids = index.grids(reference, &wanted(set));
     let mut members: Vec<&Municipality> = reference
         .regions
         .get(&set.region)
@@ -845,11 +848,7 @@ pub async fn find_municipality_coverage(
                     m.code, m.region_code
                 )))
             })?;
-        let grids: Vec<Arc<CategoryGrid>> = set
-            .categories
-            .iter()
-            .map(|c| index.grid(&reference, &c.category, c.reach_m))
-            .collect();
+        let grids = index.grids(&reference, &wanted(&set));
         let mut wijken: Vec<WijkCoverage> = wijken(&reference, &m.code)
             .map(|w| WijkCoverage {
                 code: w.code.clone(),

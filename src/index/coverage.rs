@@ -78,6 +78,29 @@ impl ProvisionIndex {
 }
 
 impl ProvisionIndex {
+    /// The grids of several `(category, reach)` pairs, those not known yet computed side by
+    /// side on the machine's cores (a region's first coverage after a write).
+    pub fn grids(&self, reference: &Reference, wanted: &[(&str, u32)]) -> Vec<Arc<CategoryGrid>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = wanted.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = wanted
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(category, reach)| self.grid(reference, category, reach))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
     /// Forgets the computed grids, so the next request computes them again (benchmarks).
     pub fn forget_coverage(&self) {
         self.grids
@@ -191,9 +214,14 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
                 reachable,
             },
         );
-        let [all, young] = grid.reached.entry(municipality.to_owned()).or_default();
-        all.add(wijk.population, reachable);
-        young.add(wijk.population_0_14, reachable);
+        if !grid.reached.contains_key(municipality) {
+            grid.reached
+                .insert(municipality.to_owned(), Default::default());
+        }
+        if let Some([all, young]) = grid.reached.get_mut(municipality) {
+            all.add(wijk.population, reachable);
+            young.add(wijk.population_0_14, reachable);
+        }
     }
     let mut shares: Vec<f64> = grid
         .reached

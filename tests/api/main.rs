@@ -4,6 +4,7 @@ mod helpers;
 
 mod alternatives;
 mod auth;
+mod cli;
 mod contracts;
 mod coverage;
 mod http;
