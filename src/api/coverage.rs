@@ -3,7 +3,6 @@
 //! children 0–14) living in wijken within reach, a status, the wijken with a gap, and the
 //! region's and the country's medians. JSON, or CSV with `Accept: text/csv`.
 
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;

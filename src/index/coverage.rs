@@ -81,24 +81,31 @@ impl ProvisionIndex {
     /// The grids of several `(category, reach)` pairs, those not known yet computed side by
     /// side on the machine's cores (a region's first coverage after a write).
     pub fn grids(&self, reference: &Reference, wanted: &[(&str, u32)]) -> Vec<Arc<CategoryGrid>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per_thread = wanted.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = wanted
-                .chunks(per_thread)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|&(category, reach)| self.grid(reference, category, reach))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        let missing: Vec<(&str, u32)> = {
+            let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
+            wanted
+                .iter()
+                .copied()
+                .filter(|&(c, r)| !known.contains_key(&(c.to_owned(), r)))
                 .collect()
-        })
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if missing.len() > 1 && threads > 1 {
+            let per_thread = missing.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                for part in missing.chunks(per_thread) {
+                    scope.spawn(move || {
+                        for &(category, reach) in part {
+                            self.grid(reference, category, reach);
+                        }
+                    });
+                }
+            });
+        }
+        wanted
+            .iter()
+            .map(|&(category, reach)| self.grid(reference, category, reach))
+            .collect()
     }
 
     /// Forgets the computed grids, so the next request computes them again (benchmarks).
