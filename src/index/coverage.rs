@@ -3,7 +3,7 @@
 //! is within reach, and per municipality how many provisions serve it (docs/coverage.md).
 //! Computed once per index version and `(category, reach)`, then shared by every request.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -54,26 +54,29 @@ impl CategoryGrid {
     }
 }
 
-/// The grids an index computed, by `(category, reach in metres)`.
+/// The grids an index computed or is computing, by `(category, reach in metres)`. Each is
+/// computed once: requests that ask for it meanwhile wait for that computation.
 #[derive(Debug, Default)]
-pub struct Grids(Mutex<FxHashMap<(String, u32), Arc<CategoryGrid>>>);
+pub struct Grids(Mutex<FxHashMap<(String, u32), Slot>>);
+
+/// One grid, once computed.
+type Slot = Arc<OnceLock<Arc<CategoryGrid>>>;
 
 impl ProvisionIndex {
     /// The coverage of `category` (descendants included) with this reach; computed at the
     /// first request and kept with this version of the index.
     pub fn grid(&self, reference: &Reference, category: &str, reach_m: u32) -> Arc<CategoryGrid> {
-        let key = (category.to_owned(), reach_m);
-        let cached = |grids: &Grids| {
-            let map = grids.0.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&key).cloned()
+        let slot = {
+            let mut map = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry((category.to_owned(), reach_m))
+                .or_default()
+                .clone()
         };
-        if let Some(grid) = cached(&self.grids) {
-            return grid;
-        }
-        let offers = self.open_offers(&reference.category_with_descendants(category));
-        let grid = Arc::new(compute(reference, &offers, f64::from(reach_m)));
-        let mut map = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key).or_insert(grid).clone()
+        slot.get_or_init(|| {
+            let offers = self.open_offers(&reference.category_with_descendants(category));
+            Arc::new(compute(reference, &offers, f64::from(reach_m)))
+        })
+        .clone()
     }
 }
 
@@ -86,7 +89,11 @@ impl ProvisionIndex {
             wanted
                 .iter()
                 .copied()
-                .filter(|&(c, r)| !known.contains_key(&(c.to_owned(), r)))
+                .filter(|&(c, r)| {
+                    known
+                        .get(&(c.to_owned(), r))
+                        .is_none_or(|slot| slot.get().is_none())
+                })
                 .collect()
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
