@@ -338,6 +338,17 @@ async fn stored_set(
         .await
 }
 
+/// The region's current set, from the read model.
+fn current_set(state: &AppState, region: &str) -> Result<BasicSet, ApiError> {
+    state
+        .read_model
+        .basic_sets()
+        .by_region
+        .get(region)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("region {region} has no basic set yet")))
+}
+
 fn respond(
     status: StatusCode,
     reference: &Reference,
@@ -427,6 +438,7 @@ pub async fn replace_basic_set(
             })
         })
         .await?;
+    state.after_write().await;
     let status = if first {
         StatusCode::CREATED
     } else {
@@ -611,6 +623,29 @@ fn wanted(set: &BasicSet) -> Vec<(&str, u32)> {
         .collect()
 }
 
+/// `wanted`, with owned strings.
+fn owned(set: &BasicSet) -> Vec<(String, u32)> {
+    set.categories
+        .iter()
+        .map(|c| (c.category.clone(), c.reach_m))
+        .collect()
+}
+
+/// Runs `work` on this worker when the grids it needs are known (it then takes microseconds),
+/// else on the blocking pool (computing a grid takes milliseconds).
+async fn off_the_worker_when_cold<T: Send + 'static>(
+    index: &ProvisionIndex,
+    wanted: Vec<(String, u32)>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let wanted: Vec<(&str, u32)> = wanted.iter().map(|(c, r)| (c.as_str(), *r)).collect();
+    if index.knows_grids(&wanted) {
+        Ok(work())
+    } else {
+        Ok(web::block(work).await?)
+    }
+}
+
 /// Coverage of a region's set by its member municipalities, from the index.
 pub fn region_coverage(
     index: &ProvisionIndex,
@@ -763,10 +798,13 @@ pub async fn find_region_coverage(
 ) -> Result<HttpResponse, ApiError> {
     let region = known_region(&state.reference, &code)?;
     let thresholds = query.parse()?;
-    let (set, _) = stored_set(&state, &region, None).await?;
+    let set = current_set(&state, &region)?;
     let (index, reference) = (state.read_model.index(), state.reference.clone());
-    let coverage =
-        web::block(move || region_coverage(&index, &reference, &set, thresholds)).await?;
+    let wanted = owned(&set);
+    let coverage = off_the_worker_when_cold(&index.clone(), wanted, move || {
+        region_coverage(&index, &reference, &set, thresholds)
+    })
+    .await?;
     if wants_csv(&req) {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -832,9 +870,9 @@ pub async fn find_municipality_coverage(
         .get(code.as_str())
         .ok_or_else(|| ApiError::NotFound(format!("there is no municipality {code}")))?
         .clone();
-    let (set, _) = stored_set(&state, &m.region_code, None).await?;
+    let set = current_set(&state, &m.region_code)?;
     let index = state.read_model.index();
-    let detail = web::block(move || {
+    let detail = off_the_worker_when_cold(&index.clone(), owned(&set), move || {
         let whole = region_coverage(&index, &reference, &set, thresholds);
         let summary = whole
             .municipalities
@@ -926,7 +964,7 @@ pub async fn coverage_map(
             ));
         }
     };
-    let set = stored_set(&state, &region, None).await.ok().map(|(s, _)| s);
+    let set = current_set(&state, &region).ok();
     let in_set = set
         .as_ref()
         .and_then(|s| s.categories.iter().find(|c| c.category == category.code));
@@ -949,7 +987,8 @@ pub async fn coverage_map(
         _ => "not in the region's basic set".to_owned(),
     };
     let index = state.read_model.index();
-    let svg = web::block(move || {
+    let wanted = vec![(category.code.clone(), reach_m)];
+    let svg = off_the_worker_when_cold(&index.clone(), wanted, move || {
         let grid = index.grid(&reference, &category.code, reach_m);
         super::coverage_map::render(&super::coverage_map::MapInput {
             reference: &reference,

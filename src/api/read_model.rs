@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::api::provisions::render;
 use crate::db::registry::IndexedProvision;
 use crate::db::{self, DbConnection, Pool};
+use crate::domain::coverage::BasicSet;
 use crate::domain::hours::PeriodText;
 use crate::error::ApiError;
 use crate::index::provisions::IndexBuilder;
@@ -23,6 +24,9 @@ const INDEXED: [&str; 2] = ["provision", "organisation"];
 /// The resources the contract index is made of (it shows the provider's name and codes).
 const CONTRACTED: [&str; 2] = ["contract", "organisation"];
 
+/// The regions' basic sets (coverage is computed against the current one).
+const BASIC_SETS: [&str; 1] = ["basic-set"];
+
 /// How often an instance looks for writes made elsewhere.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -35,6 +39,15 @@ pub struct ReadModel {
 struct Current {
     index: RwLock<Arc<ProvisionIndex>>,
     contracts: RwLock<Arc<ContractIndex>>,
+    basic_sets: RwLock<Arc<BasicSets>>,
+}
+
+/// The current basic set of every region that has one.
+#[derive(Debug, Default)]
+pub struct BasicSets {
+    /// The change-log sequence number they reflect.
+    pub seq: i64,
+    pub by_region: HashMap<String, BasicSet>,
 }
 
 impl ReadModel {
@@ -42,13 +55,19 @@ impl ReadModel {
     pub fn start(pool: &Pool, reference: &Arc<Reference>) -> Result<Self, ApiError> {
         let builder = BuildThread::spawn()?;
         let (pool, reference) = (pool.clone(), reference.clone());
-        let (index, contracts) = builder.run_blocking(move || -> Result<_, ApiError> {
-            let mut conn = pool.get()?;
-            Ok((load(&mut conn, &reference)?, load_contracts(&mut conn)?))
-        })??;
+        let (index, contracts, sets) =
+            builder.run_blocking(move || -> Result<_, ApiError> {
+                let mut conn = pool.get()?;
+                Ok((
+                    load(&mut conn, &reference)?,
+                    load_contracts(&mut conn)?,
+                    load_basic_sets(&mut conn)?,
+                ))
+            })??;
         let current = Current {
             index: RwLock::new(Arc::new(index)),
             contracts: RwLock::new(Arc::new(contracts)),
+            basic_sets: RwLock::new(Arc::new(sets)),
         };
         Ok(Self {
             current: Arc::new(current),
@@ -64,6 +83,11 @@ impl ReadModel {
     /// The contracts as they are now; cheap (an `Arc` clone).
     pub fn contracts(&self) -> Arc<ContractIndex> {
         read(&self.current.contracts)
+    }
+
+    /// The regions' current basic sets; cheap (an `Arc` clone).
+    pub fn basic_sets(&self) -> Arc<BasicSets> {
+        read(&self.current.basic_sets)
     }
 
     /// Brings up to date what the change log shows to be behind; says what was refreshed.
@@ -102,9 +126,15 @@ impl Current {
             tracing::debug!(seq = contracts.seq, "contracts rebuilt");
             swap(&self.contracts, contracts);
         }
+        let basic_sets =
+            db::changes::latest_seq(&mut conn, &BASIC_SETS)? != read(&self.basic_sets).seq;
+        if basic_sets {
+            swap(&self.basic_sets, load_basic_sets(&mut conn)?);
+        }
         Ok(Refreshed {
             provisions,
             contracts,
+            basic_sets,
         })
     }
 }
@@ -178,6 +208,7 @@ impl BuildThread {
 pub struct Refreshed {
     pub provisions: bool,
     pub contracts: bool,
+    pub basic_sets: bool,
 }
 
 fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
@@ -193,6 +224,17 @@ fn swap<T>(lock: &RwLock<Arc<T>>, value: T) {
         Ok(mut guard) => *guard = value,
         Err(poisoned) => *poisoned.into_inner() = value,
     }
+}
+
+/// The current basic set of every region, at the change-log position read first.
+pub fn load_basic_sets(conn: &mut DbConnection) -> Result<BasicSets, ApiError> {
+    let seq = db::changes::latest_seq(conn, &BASIC_SETS)?;
+    let by_region = db::basic_sets::all_current(conn)?
+        .into_iter()
+        .map(crate::api::coverage::basic_set)
+        .map(|set| (set.region.clone(), set))
+        .collect();
+    Ok(BasicSets { seq, by_region })
 }
 
 /// Every live contract with its provider, at the change-log position read first.

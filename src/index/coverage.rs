@@ -57,7 +57,7 @@ impl CategoryGrid {
 /// The grids an index computed or is computing, by `(category, reach in metres)`. Each is
 /// computed once: requests that ask for it meanwhile wait for that computation.
 #[derive(Debug, Default)]
-pub struct Grids(Mutex<FxHashMap<(String, u32), Slot>>);
+pub struct Grids(Mutex<FxHashMap<(String, u32), Slot>>, Mutex<()>);
 
 /// One grid, once computed.
 type Slot = Arc<OnceLock<Arc<CategoryGrid>>>;
@@ -84,6 +84,8 @@ impl ProvisionIndex {
     /// The grids of several `(category, reach)` pairs, those not known yet computed side by
     /// side on the machine's cores (a region's first coverage after a write).
     pub fn grids(&self, reference: &Reference, wanted: &[(&str, u32)]) -> Vec<Arc<CategoryGrid>> {
+        // One computation at a time: requests arriving meanwhile find their grids done.
+        let _one_at_a_time = self.grids.1.lock().unwrap_or_else(|p| p.into_inner());
         let missing: Vec<(&str, u32)> = {
             let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
             wanted
@@ -113,6 +115,16 @@ impl ProvisionIndex {
             .iter()
             .map(|&(category, reach)| self.grid(reference, category, reach))
             .collect()
+    }
+
+    /// Whether every one of these grids is computed.
+    pub fn knows_grids(&self, wanted: &[(&str, u32)]) -> bool {
+        let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
+        wanted.iter().all(|&(c, r)| {
+            known
+                .get(&(c.to_owned(), r))
+                .is_some_and(|slot| slot.get().is_some())
+        })
     }
 
     /// Forgets the computed grids, so the next request computes them again (benchmarks).
