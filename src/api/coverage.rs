@@ -466,11 +466,17 @@ pub struct ThresholdQuery {
 impl ThresholdQuery {
     fn parse(&self) -> Result<Thresholds, ApiError> {
         let default = Thresholds::default();
-        Thresholds::new(
+        let (covered, partial) = (
             self.covered_at.unwrap_or(default.covered_at),
             self.partial_at.unwrap_or(default.partial_at),
-        )
-        .map_err(|why| ApiError::invalid_field("coveredAt", why))
+        );
+        // The field to blame: the one out of range, else the lower one.
+        let field = if (0.0..=1.0).contains(&covered) {
+            "partialAt"
+        } else {
+            "coveredAt"
+        };
+        Thresholds::new(covered, partial).map_err(|why| ApiError::invalid_field(field, why))
     }
 }
 
@@ -484,7 +490,8 @@ pub struct Gap {
     pub inhabitants: i64,
     #[serde(rename = "inhabitants0To14")]
     pub inhabitants_0_to_14: i64,
-    /// To the nearest located provision that serves the wijk, in metres; `null` beyond 25 km.
+    /// To the nearest located provision that serves the wijk, in metres; `null` when there
+    /// is none within 25 km or four times the reach, whichever is more.
     pub nearest_m: Option<f64>,
 }
 
@@ -819,7 +826,8 @@ pub async fn find_region_coverage(
 pub struct WijkCell {
     pub category: String,
     pub reachable: bool,
-    /// To the nearest located provision that serves the wijk, in metres; `null` beyond 25 km.
+    /// To the nearest located provision that serves the wijk, in metres; `null` when there
+    /// is none within 25 km or four times the reach, whichever is more.
     pub nearest_m: Option<f64>,
 }
 

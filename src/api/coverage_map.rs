@@ -29,7 +29,7 @@ pub struct MapInput<'a> {
 }
 
 /// The colour classes, from near to far; the last one also takes wijken with no serving
-/// provision within 25 km.
+/// provision within the distance looked at (25 km, or four times the reach when more).
 fn classes(reach_m: f64) -> [(f64, &'static str, String); 5] {
     let km = |m: f64| {
         if m >= 1000.0 {
@@ -51,11 +51,7 @@ fn classes(reach_m: f64) -> [(f64, &'static str, String); 5] {
         ),
         (reach_m * 2.0, "#fee08b", format!("≤ {}", km(reach_m * 2.0))),
         (reach_m * 4.0, "#fc8d59", format!("≤ {}", km(reach_m * 4.0))),
-        (
-            f64::INFINITY,
-            "#d73027",
-            "further, or none within 25 km".to_owned(),
-        ),
+        (f64::INFINITY, "#d73027", "further, or none".to_owned()),
     ]
 }
 
@@ -133,6 +129,9 @@ pub fn render(input: &MapInput<'_>) -> Option<String> {
         .iter()
         .filter_map(|m| Some((m.as_str(), reference.municipality_shape(m)?)))
         .collect();
+    if shapes.is_empty() {
+        return None;
+    }
     let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for (_, shape) in &shapes {
         let r = shape.bounding_rect()?;
@@ -180,7 +179,8 @@ pub fn render(input: &MapInput<'_>) -> Option<String> {
             let fill = match (wijk.is_water, input.grid.wijken.get(code)) {
                 (true, _) | (false, None) => WATER,
                 (false, Some(r)) => {
-                    let d = r.nearest_m.unwrap_or(f64::INFINITY);
+                    // In whole metres, as reachability is decided.
+                    let d = r.nearest_m.map_or(f64::INFINITY, f64::round);
                     if r.reachable && d > reach {
                         UNLOCATED
                     } else {
@@ -257,7 +257,7 @@ pub fn render(input: &MapInput<'_>) -> Option<String> {
     }
     swatch(&mut svg, ly, UNLOCATED, "reached only online / by phone");
     ly += 22.0;
-    swatch(&mut svg, ly, WATER, "water, or no figures");
+    swatch(&mut svg, ly, WATER, "water");
     ly += 30.0;
     let _ = write!(
         svg,

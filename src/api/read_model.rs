@@ -162,7 +162,9 @@ impl BuildThread {
             .name("read-model".into())
             .spawn(move || {
                 for job in receive {
-                    job();
+                    // A job that panics drops its answer (its caller gets an error); the
+                    // thread goes on with the next.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                     return_free_memory();
                 }
             })

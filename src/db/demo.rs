@@ -610,7 +610,7 @@ pub(crate) fn write(
         action: "create".to_owned(),
         fields: "[]".to_owned(),
     };
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         for chunk in b.organisations.chunks(CHUNK) {
             insert_all!(conn, organisations::table, chunk)?;
         }

@@ -438,6 +438,20 @@ pub fn seed_reference(conn: &mut DbConnection) -> Result<SeedReport, SeedError> 
                     .collect();
                 for (set, items) in &new {
                     super::basic_sets::insert(conn, set, items)?;
+                    // Logged like every change, so running instances take the set in.
+                    let after = serde_json::json!({
+                        "version": set.version,
+                        "illustrative": set.illustrative,
+                        "categories": items.iter().map(|i| &i.category_code).collect::<Vec<_>>(),
+                    });
+                    super::changes::record(
+                        conn,
+                        &super::changes::Actor::system("seed"),
+                        "basic-set",
+                        &set.region_code,
+                        "create",
+                        &super::changes::diff(&serde_json::Value::Null, &after),
+                    )?;
                 }
                 new.len()
             },

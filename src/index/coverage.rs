@@ -14,15 +14,21 @@ use super::provisions::{Offer, PROJECTION_MARGIN, ProvisionIndex, project};
 use crate::domain::coverage::{Reached, median};
 use crate::domain::location::NlPoint;
 
-/// How far the nearest serving provision is looked for (for maps and gap lists); a wijk
-/// with none within this distance has no nearest distance.
+/// How far the nearest serving provision is looked for (for maps and gap lists) at least; a
+/// wijk with none within this distance, or four times the reach when that is more, has no
+/// nearest distance.
 pub const NEAREST_WITHIN_M: f64 = 25_000.0;
+
+/// How far the nearest serving provision is looked for with this reach.
+pub fn nearest_within(reach_m: f64) -> f64 {
+    (4.0 * reach_m).max(NEAREST_WITHIN_M)
+}
 
 /// One wijk for one category.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WijkReach {
     /// To the nearest located provision that serves the wijk, in metres, when within
-    /// [`NEAREST_WITHIN_M`].
+    /// [`nearest_within`] the reach.
     pub nearest_m: Option<f64>,
     /// A located serving provision within reach, or a serving provision without location.
     pub reachable: bool,
@@ -84,7 +90,18 @@ impl ProvisionIndex {
     /// The grids of several `(category, reach)` pairs, those not known yet computed side by
     /// side on the machine's cores (a region's first coverage after a write).
     pub fn grids(&self, reference: &Reference, wanted: &[(&str, u32)]) -> Vec<Arc<CategoryGrid>> {
-        // One computation at a time: requests arriving meanwhile find their grids done.
+        if !self.knows_grids(wanted) {
+            self.compute_grids(reference, wanted);
+        }
+        wanted
+            .iter()
+            .map(|&(category, reach)| self.grid(reference, category, reach))
+            .collect()
+    }
+
+    /// Computes the grids not known yet, side by side; one such computation at a time, so
+    /// requests arriving meanwhile find their grids done.
+    fn compute_grids(&self, reference: &Reference, wanted: &[(&str, u32)]) {
         let _one_at_a_time = self.grids.1.lock().unwrap_or_else(|p| p.into_inner());
         let missing: Vec<(&str, u32)> = {
             let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -111,10 +128,6 @@ impl ProvisionIndex {
                 }
             });
         }
-        wanted
-            .iter()
-            .map(|&(category, reach)| self.grid(reference, category, reach))
-            .collect()
     }
 
     /// Whether every one of these grids is computed.
@@ -200,6 +213,7 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
         .collect();
     grid.points = points.iter().map(|p| p.data.1).collect();
     let tree = RTree::bulk_load(points);
+    let within = nearest_within(reach_m);
 
     for wijk in reference.areas.values() {
         if wijk.level != "wijk" || wijk.is_water {
@@ -217,14 +231,14 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
             for (p, d2) in tree.nearest_neighbor_iter_with_distance_2(&from) {
                 // The projection is off by at most the margin: nothing further can be nearer.
                 let projected = d2.sqrt();
-                let bound = nearest.unwrap_or(NEAREST_WITHIN_M);
+                let bound = nearest.unwrap_or(within);
                 if projected > bound * PROJECTION_MARGIN {
                     break;
                 }
                 let (k, point) = p.data;
                 if serves(&offers[k as usize]) {
                     let d = origin.distance_m(point);
-                    if d <= NEAREST_WITHIN_M && nearest.is_none_or(|n| d < n) {
+                    if d <= within && nearest.is_none_or(|n| d < n) {
                         nearest = Some(d);
                     }
                 }

@@ -39,7 +39,15 @@ fn coverage_prints_the_matrix_as_a_table_csv_and_json() {
     ] {
         assert!(table.contains(name), "{name} in\n{table}");
     }
-    assert!(table.contains('●') || table.contains('◐') || table.contains('○'));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("Bergen op Zoom"))
+        .expect("a row for Bergen op Zoom");
+    assert_eq!(
+        row.matches(['●', '◐', '○']).count(),
+        10,
+        "a status for each category: {row}"
+    );
 
     let (ok, csv, _) = run(
         dir.path(),

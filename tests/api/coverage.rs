@@ -585,12 +585,56 @@ async fn coverage_edges_no_provisions_no_location_a_neighbour_only_and_exactly_a
     assert_eq!(w["categories"][0]["reachable"], false);
     assert_eq!(w["categories"][0]["nearestM"], reach);
     assert_eq!(detail.body["thresholds"]["coveredAt"], 0.5);
-    app.get("/api/v1/regions/JZ01/coverage?coveredAt=0.4&partialAt=0.6")
-        .await
-        .assert_problem(400);
-    app.get("/api/v1/regions/JZ01/coverage?coveredAt=2")
-        .await
-        .assert_problem(400);
+    let lower = app
+        .get("/api/v1/regions/JZ01/coverage?coveredAt=0.4&partialAt=0.6")
+        .await;
+    lower.assert_problem(400);
+    assert_eq!(lower.invalid_fields(), ["partialAt"]);
+    let above = app.get("/api/v1/regions/JZ01/coverage?coveredAt=2").await;
+    above.assert_problem(400);
+    assert_eq!(above.invalid_fields(), ["coveredAt"]);
+
+    // A reach beyond 25 km: a provision for the whole region reaches wijken far away.
+    offer(
+        &app,
+        "Jeugdvereniging voor de regio",
+        "jeugdvereniging",
+        Some(other.label),
+        json!([{"scope": "region", "code": "JZ01"}]),
+    )
+    .await;
+    let far = reference
+        .areas
+        .values()
+        .filter(|w| {
+            region.members.contains(&w.municipality_code) && w.level == "wijk" && !w.is_water
+        })
+        .find(|w| {
+            let d = at.distance_m(NlPoint::new(w.label.0, w.label.1).expect("label"));
+            (30_000.0..90_000.0).contains(&d)
+        })
+        .expect("a wijk of the region 30-90 km away");
+    let wide = put_set(
+        &app,
+        "JZ01",
+        &admin(),
+        &json!({"adoptedOn": "2026-11-03", "categories": [
+            {"category": "jeugdvereniging", "reachM": 100_000}]}),
+    )
+    .await;
+    assert_eq!(wide.status, 200, "{}", wide.text);
+    let coverage = app.get("/api/v1/regions/JZ01/coverage").await;
+    let club = cell(&coverage.body, &far.municipality_code, "jeugdvereniging");
+    assert!(
+        !club["gaps"]
+            .as_array()
+            .expect("gaps")
+            .iter()
+            .any(|g| g["code"] == far.code),
+        "{} is within 100 km: {club}",
+        far.code
+    );
+    assert_matches_brute_force(&app, "JZ01").await;
 }
 
 #[actix_web::test]
