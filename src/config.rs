@@ -53,6 +53,15 @@ pub struct ServeSettings {
     #[arg(long, env = "SOCIALE_KAART_SEED_WHEN_EMPTY", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_when_empty: bool,
 
+    /// Browser origins (`https://host[:port]`, comma-separated) allowed to write and to send
+    /// tokens cross-origin; public reads (GET) are open to any origin.
+    #[arg(
+        long = "cors-origin",
+        env = "SOCIALE_KAART_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SOCIALE_KAART_WORKERS")]
     pub workers: Option<usize>,

@@ -11,6 +11,7 @@ mod coverage_map;
 pub mod docs;
 pub mod etag;
 pub mod health;
+mod hygiene;
 pub mod municipalities;
 pub mod organisations;
 pub mod paging;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub auth: Arc<auth::TokenVerifier>,
     pub read_model: Arc<read_model::ReadModel>,
     pub max_body_bytes: usize,
+    /// Browser origins that may write (`--cors-origin`); reads are open to any origin.
+    pub cors_origins: Arc<[String]>,
 }
 
 impl AppState {
@@ -221,6 +224,7 @@ pub fn build_app(
         .wrap(from_fn(problem_instance))
         .wrap(DefaultHeaders::new().add(("API-Version", HeaderValue::from_static(API_VERSION))))
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(from_fn(hygiene::hygiene))
         .wrap(from_fn(log_request))
         .service(resource("/health/live").route(web::get().to(health::live)))
         .service(resource("/health/ready").route(web::get().to(health::ready)))

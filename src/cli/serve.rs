@@ -57,11 +57,13 @@ pub fn prepare(
         auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
         read_model: Arc::new(read_model),
         max_body_bytes,
+        cors_origins: Vec::new().into(),
     })
 }
 
 pub fn serve(settings: &Settings, serve: &ServeSettings) -> Result<(), AnyError> {
-    let state = prepare(settings, serve.seed_when_empty, serve.max_body_bytes)?;
+    let mut state = prepare(settings, serve.seed_when_empty, serve.max_body_bytes)?;
+    state.cors_origins = serve.cors_origins.clone().into();
     let bind = serve.bind.clone();
     let workers = serve.workers;
     actix_web::rt::System::new().block_on(async move {
