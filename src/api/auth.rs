@@ -131,6 +131,23 @@ impl FromRequest for Authenticated {
     }
 }
 
+/// The caller of a public read that shows more to some: `None` without a token; a token that is
+/// sent must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Principal>);
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().contains_key(header::AUTHORIZATION) {
+            true => authenticate(req).map(|p| MaybeAuthenticated(Some(p))),
+            false => Ok(MaybeAuthenticated(None)),
+        })
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()

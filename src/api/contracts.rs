@@ -221,7 +221,7 @@ fn record_of(
 }
 
 /// The municipality a contract belongs to, for the scope check (none: regional or national).
-fn contract_municipality(scope: &str, code: Option<&str>) -> Option<String> {
+pub(super) fn contract_municipality(scope: &str, code: Option<&str>) -> Option<String> {
     (scope == "municipality").then(|| code.unwrap_or_default().to_owned())
 }
 
@@ -232,13 +232,6 @@ fn respond(status: StatusCode, record: &ContractRecord) -> HttpResponse {
         res.insert_header(("Location", format!("/api/v1/contracts/{}", record.row.id)));
     }
     res.json(wire(record))
-}
-
-fn actor(p: &Authenticated) -> Actor {
-    Actor {
-        subject: p.0.subject.clone(),
-        role: p.0.role.as_str().to_owned(),
-    }
 }
 
 fn require_organisation(
@@ -364,7 +357,7 @@ pub async fn create_contract(
         .0
         .may_write_contract(municipality.as_deref())
         .map_err(|d| ApiError::Forbidden(d.0))?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let record = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -398,7 +391,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "contract")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let reference = state.reference.clone();
     let record = state
         .db(move |conn| {
@@ -508,7 +501,7 @@ pub async fn delete_contract(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "contract")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {

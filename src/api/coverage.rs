@@ -394,10 +394,7 @@ pub async fn replace_basic_set(
         .may_write_basic_set(&region)
         .map_err(|d| ApiError::Forbidden(d.0))?;
     let if_match = IfMatch::of(&req)?;
-    let actor = Actor {
-        subject: principal.0.subject.clone(),
-        role: principal.0.role.as_str().to_owned(),
-    };
+    let actor = Actor::of(&principal.0);
     let reference = state.reference.clone();
     let input = body.into_inner();
     let (set, versions, first) = state

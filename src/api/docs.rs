@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    API_VERSION, alternatives, areas, categories, contracts, coverage, municipalities,
+    API_VERSION, alternatives, areas, categories, contracts, coverage, history, municipalities,
     organisations, provisions, regions, search,
 };
 use crate::error::{InvalidParam, Problem};
@@ -38,6 +38,7 @@ use crate::error::{InvalidParam, Problem};
         contracts::replace_contract, contracts::patch_contract, contracts::delete_contract,
         coverage::find_basic_set, coverage::replace_basic_set, coverage::find_region_coverage,
         coverage::coverage_map, coverage::find_municipality_coverage,
+        history::provision_history, history::organisation_history, history::contract_history,
     ),
     components(schemas(Problem, InvalidParam)),
     modifiers(&Conventions),

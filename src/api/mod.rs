@@ -11,6 +11,7 @@ mod coverage_map;
 pub mod docs;
 pub mod etag;
 pub mod health;
+mod history;
 mod hygiene;
 pub mod municipalities;
 pub mod organisations;
@@ -278,6 +279,10 @@ pub fn build_app(
                         .route(web::delete().to(organisations::delete_organisation)),
                 )
                 .service(
+                    resource("/organisations/{id}/history")
+                        .route(web::get().to(history::organisation_history)),
+                )
+                .service(
                     resource("/provisions")
                         .route(web::get().to(search::list_provisions))
                         .route(web::post().to(provisions::create_provision)),
@@ -290,6 +295,10 @@ pub fn build_app(
                         .route(web::delete().to(provisions::delete_provision)),
                 )
                 .service(
+                    resource("/provisions/{id}/history")
+                        .route(web::get().to(history::provision_history)),
+                )
+                .service(
                     resource("/contracts")
                         .route(web::get().to(contracts::list_contracts))
                         .route(web::post().to(contracts::create_contract)),
@@ -300,6 +309,10 @@ pub fn build_app(
                         .route(web::put().to(contracts::replace_contract))
                         .route(web::patch().to(contracts::patch_contract))
                         .route(web::delete().to(contracts::delete_contract)),
+                )
+                .service(
+                    resource("/contracts/{id}/history")
+                        .route(web::get().to(history::contract_history)),
                 ),
         )
         .default_service(web::to(not_found))

@@ -167,13 +167,6 @@ fn respond(status: actix_web::http::StatusCode, row: &OrganisationRow) -> HttpRe
     res.json(wire(row))
 }
 
-fn actor(p: &Authenticated) -> Actor {
-    Actor {
-        subject: p.0.subject.clone(),
-        role: p.0.role.as_str().to_owned(),
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
@@ -251,7 +244,7 @@ pub async fn create_organisation(
         .0
         .may_register_organisation()
         .map_err(|d| ApiError::Forbidden(d.0))?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let row = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -284,7 +277,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "organisation")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let row = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -379,7 +372,7 @@ pub async fn delete_organisation(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "organisation")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {

@@ -543,13 +543,6 @@ fn respond(status: StatusCode, record: &ProvisionRecord) -> HttpResponse {
     res.json(wire(record))
 }
 
-fn actor(p: &Authenticated) -> Actor {
-    Actor {
-        subject: p.0.subject.clone(),
-        role: p.0.role.as_str().to_owned(),
-    }
-}
-
 fn require_organisation(
     conn: &mut crate::db::DbConnection,
     id: &uuid::Uuid,
@@ -595,7 +588,7 @@ pub async fn create_provision(
         .0
         .may_write_provision(&ties(&state.reference, &draft))
         .map_err(|d| ApiError::Forbidden(d.0))?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let record = state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -630,7 +623,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "provision")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let reference = state.reference.clone();
     let record = state
         .db(move |conn| {
@@ -683,7 +676,7 @@ async fn update(
 
 /// The municipalities a stored provision is tied to: where it is located and the
 /// municipalities (or their areas) its service area names.
-fn stored_ties(reference: &Reference, r: &ProvisionRecord) -> Vec<String> {
+pub(super) fn stored_ties(reference: &Reference, r: &ProvisionRecord) -> Vec<String> {
     let mut out: Vec<String> = r
         .locations
         .iter()
@@ -756,7 +749,7 @@ pub async fn delete_provision(
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "provision")?.to_string();
     let if_match = IfMatch::of(&req)?;
-    let actor = actor(&principal);
+    let actor = Actor::of(&principal.0);
     let reference = state.reference.clone();
     state
         .db(move |conn| {

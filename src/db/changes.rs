@@ -7,19 +7,30 @@ use super::DbConnection;
 use super::rows::{ChangeRow, NewChangeRow};
 use super::schema::changes;
 
-/// Who made a change: the token's subject and role.
+/// Who made a change: the token's subject, role and (for provider editors) organisation.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub subject: String,
     pub role: String,
+    pub organisation: Option<String>,
 }
 
 impl Actor {
+    /// The caller of an API write.
+    pub fn of(principal: &crate::domain::access::Principal) -> Self {
+        Actor {
+            subject: principal.subject.clone(),
+            role: principal.role.as_str().to_owned(),
+            organisation: principal.organisation.clone(),
+        }
+    }
+
     /// The seeder and generators, which write without a token.
     pub fn system(what: &str) -> Self {
         Actor {
             subject: format!("system:{what}"),
             role: "system".to_owned(),
+            organisation: None,
         }
     }
 }
@@ -76,6 +87,7 @@ pub fn record(
         resource_id: resource_id.to_owned(),
         action: action.to_owned(),
         fields: serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned()),
+        actor_organisation: actor.organisation.clone(),
     };
     diesel::insert_into(changes::table)
         .values(&row)

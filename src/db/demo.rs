@@ -609,6 +609,7 @@ pub(crate) fn write(
         resource_id: id.to_owned(),
         action: "create".to_owned(),
         fields: "[]".to_owned(),
+        actor_organisation: None,
     };
     super::write_transaction(conn, |conn| {
         for chunk in b.organisations.chunks(CHUNK) {

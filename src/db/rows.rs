@@ -211,6 +211,7 @@ pub struct ChangeRow {
     pub resource_id: String,
     pub action: String,
     pub fields: String,
+    pub actor_organisation: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -223,4 +224,5 @@ pub struct NewChangeRow {
     pub resource_id: String,
     pub action: String,
     pub fields: String,
+    pub actor_organisation: Option<String>,
 }

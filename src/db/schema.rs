@@ -224,6 +224,7 @@ diesel::table! {
         resource_id -> Text,
         action -> Text,
         fields -> Text,
+        actor_organisation -> Nullable<Text>,
     }
 }
 

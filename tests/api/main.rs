@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod contracts;
 mod coverage;
+mod history;
 mod http;
 mod instances;
 mod openapi;
