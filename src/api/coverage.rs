@@ -65,16 +65,8 @@ pub struct BasicSetCategory {
 #[serde(rename_all = "camelCase")]
 pub struct BasicSetView {
     pub region: Named,
-    #[schema(example = 1)]
-    pub version: i32,
-    /// The date this version was adopted.
-    #[schema(value_type = String, format = Date)]
-    pub adopted_on: NaiveDate,
-    /// An example shipped with the software, not an agreement of the region.
-    pub illustrative: bool,
-    /// Says so in words when the set is illustrative.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notice: Option<String>,
+    #[serde(flatten)]
+    pub set: SetReference,
     pub note: Option<String>,
     pub created_at: String,
     pub categories: Vec<BasicSetCategory>,
@@ -258,10 +250,7 @@ fn rows(set: &BasicSet) -> (BasicSetRow, Vec<BasicSetItemRow>) {
 fn view(reference: &Reference, set: &BasicSet, versions: Vec<i32>) -> BasicSetView {
     BasicSetView {
         region: region_named(reference, &set.region),
-        version: set.version,
-        adopted_on: set.adopted_on,
-        illustrative: set.illustrative,
-        notice: set.illustrative.then(|| ILLUSTRATIVE.to_owned()),
+        set: set_reference(set),
         note: set.note.clone(),
         created_at: set.created_at.clone(),
         categories: set
@@ -541,16 +530,29 @@ pub struct CategoryComparison {
     pub national_median: f64,
 }
 
-/// The basic set a coverage answer is measured against.
+/// A version of a basic set: what a coverage answer is measured against.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SetReference {
+    #[schema(example = 1)]
     pub version: i32,
+    /// The date this version was adopted.
     #[schema(value_type = String, format = Date)]
     pub adopted_on: NaiveDate,
+    /// An example shipped with the software, not an agreement of the region.
     pub illustrative: bool,
+    /// Says so in words when the set is illustrative.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+}
+
+fn set_reference(set: &BasicSet) -> SetReference {
+    SetReference {
+        version: set.version,
+        adopted_on: set.adopted_on,
+        illustrative: set.illustrative,
+        notice: set.illustrative.then(|| ILLUSTRATIVE.to_owned()),
+    }
 }
 
 /// How every member municipality covers the region's basic set.
@@ -715,12 +717,7 @@ pub fn region_coverage(
         .collect();
     RegionCoverage {
         region: region_named(reference, &set.region),
-        basic_set: SetReference {
-            version: set.version,
-            adopted_on: set.adopted_on,
-            illustrative: set.illustrative,
-            notice: set.illustrative.then(|| ILLUSTRATIVE.to_owned()),
-        },
+        basic_set: set_reference(set),
         thresholds: ThresholdQuery {
             covered_at: Some(t.covered_at),
             partial_at: Some(t.partial_at),
