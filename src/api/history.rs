@@ -35,9 +35,9 @@ pub struct HistoryActor {
 pub struct HistoryField {
     #[schema(example = "name")]
     pub field: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value; `null` when the field was not there.
     pub old: Value,
-    #[schema(value_type = Object)]
+    /// Any JSON value; `null` when the field is gone.
     pub new: Value,
 }
 
