@@ -63,30 +63,52 @@ impl CategoryGrid {
 /// The grids an index computed or is computing, by `(category, reach in metres)`. Each is
 /// computed once: requests that ask for it meanwhile wait for that computation.
 #[derive(Debug, Default)]
-pub struct Grids(Mutex<FxHashMap<(String, u32), Slot>>, Mutex<()>);
+pub struct Grids {
+    slots: Mutex<FxHashMap<(String, u32), Slot>>,
+    /// Held while a region's missing grids are computed side by side.
+    computing: Mutex<()>,
+}
 
 /// One grid, once computed.
 type Slot = Arc<OnceLock<Arc<CategoryGrid>>>;
+
+impl Grids {
+    fn slots(&self) -> std::sync::MutexGuard<'_, FxHashMap<(String, u32), Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Those of `wanted` not computed yet.
+    fn missing<'w>(&self, wanted: &[(&'w str, u32)]) -> Vec<(&'w str, u32)> {
+        let slots = self.slots();
+        wanted
+            .iter()
+            .copied()
+            .filter(|&(c, r)| {
+                slots
+                    .get(&(c.to_owned(), r))
+                    .is_none_or(|slot| slot.get().is_none())
+            })
+            .collect()
+    }
+}
 
 impl ProvisionIndex {
     /// The coverage of `category` (descendants included) with this reach; computed at the
     /// first request and kept with this version of the index.
     pub fn grid(&self, reference: &Reference, category: &str, reach_m: u32) -> Arc<CategoryGrid> {
-        let slot = {
-            let mut map = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry((category.to_owned(), reach_m))
-                .or_default()
-                .clone()
-        };
+        let slot = self
+            .grids
+            .slots()
+            .entry((category.to_owned(), reach_m))
+            .or_default()
+            .clone();
         slot.get_or_init(|| {
             let offers = self.open_offers(&reference.category_with_descendants(category));
             Arc::new(compute(reference, &offers, f64::from(reach_m)))
         })
         .clone()
     }
-}
 
-impl ProvisionIndex {
     /// The grids of several `(category, reach)` pairs, those not known yet computed side by
     /// side on the machine's cores (a region's first coverage after a write).
     pub fn grids(&self, reference: &Reference, wanted: &[(&str, u32)]) -> Vec<Arc<CategoryGrid>> {
@@ -102,19 +124,12 @@ impl ProvisionIndex {
     /// Computes the grids not known yet, side by side; one such computation at a time, so
     /// requests arriving meanwhile find their grids done.
     fn compute_grids(&self, reference: &Reference, wanted: &[(&str, u32)]) {
-        let _one_at_a_time = self.grids.1.lock().unwrap_or_else(|p| p.into_inner());
-        let missing: Vec<(&str, u32)> = {
-            let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
-            wanted
-                .iter()
-                .copied()
-                .filter(|&(c, r)| {
-                    known
-                        .get(&(c.to_owned(), r))
-                        .is_none_or(|slot| slot.get().is_none())
-                })
-                .collect()
-        };
+        let _one_at_a_time = self
+            .grids
+            .computing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let missing = self.grids.missing(wanted);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if missing.len() > 1 && threads > 1 {
             let per_thread = missing.len().div_ceil(threads);
@@ -132,21 +147,12 @@ impl ProvisionIndex {
 
     /// Whether every one of these grids is computed.
     pub fn knows_grids(&self, wanted: &[(&str, u32)]) -> bool {
-        let known = self.grids.0.lock().unwrap_or_else(|p| p.into_inner());
-        wanted.iter().all(|&(c, r)| {
-            known
-                .get(&(c.to_owned(), r))
-                .is_some_and(|slot| slot.get().is_some())
-        })
+        self.grids.missing(wanted).is_empty()
     }
 
     /// Forgets the computed grids, so the next request computes them again (benchmarks).
     pub fn forget_coverage(&self) {
-        self.grids
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.grids.slots().clear();
     }
 }
 
