@@ -28,6 +28,9 @@ pub struct Problem {
     /// One entry per invalid input field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<InvalidParam>,
+    /// For a request refused by a rule of the domain: the rule, e.g. `no-contract`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// One invalid field of the input.
@@ -64,6 +67,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PreconditionFailed(String),
+    /// Well-formed, but a rule of the domain refuses it (422); `code` names the rule.
+    #[error("{detail}")]
+    Refused { code: &'static str, detail: String },
     #[error("{0}")]
     PreconditionRequired(String),
     #[error("{0}")]
@@ -99,6 +105,7 @@ impl ApiError {
             ApiError::NotFound(_) => "Not found",
             ApiError::Conflict(_) => "Conflict",
             ApiError::PreconditionFailed(_) => "Precondition failed",
+            ApiError::Refused { .. } => "Refused by a rule",
             ApiError::PreconditionRequired(_) => "Precondition required",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
@@ -128,13 +135,21 @@ impl ApiError {
             ApiError::Invalid(errors) => errors.iter().cloned().map(InvalidParam::from).collect(),
             _ => Vec::new(),
         };
+        let code = match self {
+            ApiError::Refused { code, .. } => Some((*code).to_owned()),
+            _ => None,
+        };
         Problem {
-            problem_type: "about:blank".to_owned(),
+            problem_type: match &code {
+                Some(code) => format!("urn:sociale-kaart:problem:{code}"),
+                None => "about:blank".to_owned(),
+            },
             title: self.title().to_owned(),
             status: self.status_code().as_u16(),
             detail,
             instance,
             errors,
+            code,
         }
     }
 }
@@ -148,6 +163,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -778,7 +778,7 @@ pub fn coverage_csv(c: &RegionCoverage) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Whether the client asked for CSV.
-fn wants_csv(req: &HttpRequest) -> bool {
+pub(super) fn wants_csv(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

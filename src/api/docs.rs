@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     API_VERSION, alternatives, areas, categories, contracts, coverage, history, municipalities,
-    organisations, provisions, regions, search,
+    organisations, provisions, referrals, regions, search,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -39,8 +39,10 @@ use crate::error::{InvalidParam, Problem};
         coverage::find_basic_set, coverage::replace_basic_set, coverage::find_region_coverage,
         coverage::coverage_map, coverage::find_municipality_coverage,
         history::provision_history, history::organisation_history, history::contract_history,
+        referrals::record_referral, referrals::find_referral,
+        referrals::municipality_referral_report, referrals::region_referral_report,
     ),
-    components(schemas(Problem, InvalidParam)),
+    components(schemas(Problem, InvalidParam, crate::domain::referral::Count)),
     modifiers(&Conventions),
     tags(
         (name = "reference data", description = "CBS regions, municipalities, wijken and postcodes; the category taxonomy"),
@@ -49,6 +51,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "contracts", description = "Who contracted which specialist provider"),
         (name = "access teams", description = "Open alternatives before a referral, and to whom a referral may go"),
         (name = "coverage", description = "Regions' basic sets and how every member municipality covers them"),
+        (name = "referrals", description = "Anonymous records of referrals to specialist care, and the quarterly reports"),
     )
 )]
 pub struct ApiDoc;
@@ -75,6 +78,12 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
         )
         .property("detail", ObjectBuilder::new().schema_type(Type::String))
         .property("instance", ObjectBuilder::new().schema_type(Type::String))
+        .property(
+            "code",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("For a request refused by a rule of the domain (422): the rule, e.g. `no-contract`")),
+        )
         .property(
             "errors",
             utoipa::openapi::schema::ArrayBuilder::new().items(RefOr::Ref(

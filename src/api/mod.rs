@@ -18,6 +18,7 @@ pub mod organisations;
 pub mod paging;
 pub mod provisions;
 pub mod read_model;
+pub mod referrals;
 pub mod regions;
 pub mod search;
 mod validate;
@@ -244,6 +245,10 @@ pub fn build_app(
                         .route(web::get().to(coverage::find_region_coverage)),
                 )
                 .service(
+                    resource("/regions/{code}/referral-report")
+                        .route(web::get().to(referrals::region_referral_report)),
+                )
+                .service(
                     resource("/regions/{code}/coverage/map.svg")
                         .route(web::get().to(coverage::coverage_map)),
                 )
@@ -258,6 +263,10 @@ pub fn build_app(
                 .service(
                     resource("/municipalities/{code}/coverage")
                         .route(web::get().to(coverage::find_municipality_coverage)),
+                )
+                .service(
+                    resource("/municipalities/{code}/referral-report")
+                        .route(web::get().to(referrals::municipality_referral_report)),
                 )
                 .service(resource("/areas").route(web::get().to(areas::list_areas)))
                 .service(resource("/areas/lookup").route(web::get().to(areas::lookup_area)))
@@ -313,6 +322,10 @@ pub fn build_app(
                 .service(
                     resource("/contracts/{id}/history")
                         .route(web::get().to(history::contract_history)),
+                )
+                .service(resource("/referrals").route(web::post().to(referrals::record_referral)))
+                .service(
+                    resource("/referrals/{id}").route(web::get().to(referrals::find_referral)),
                 ),
         )
         .default_service(web::to(not_found))

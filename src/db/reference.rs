@@ -40,6 +40,10 @@ pub fn load_reference(conn: &mut DbConnection) -> Result<Reference, LoadError> {
         .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
         .into_iter()
         .collect();
+    reference.referrer_types = super::seed::referrer_types()
+        .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
+        .into_iter()
+        .collect();
     Ok(reference)
 }
 

@@ -226,3 +226,23 @@ pub struct NewChangeRow {
     pub fields: String,
     pub actor_organisation: Option<String>,
 }
+
+/// An anonymous referral record: no name, birth date, BSN, address or free text.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referrals, treat_none_as_default_value = false)]
+pub struct ReferralRow {
+    pub id: String,
+    pub municipality_code: String,
+    pub area_code: Option<String>,
+    pub need_category: String,
+    pub ijw_category: String,
+    pub organisation_id: String,
+    /// The contract that allowed the referral.
+    pub contract_id: String,
+    pub referrer_type: String,
+    pub referred_on: String,
+    /// JSON array of the open provisions' ids that were considered.
+    pub alternatives_considered: String,
+    pub no_fit_reason: Option<String>,
+    pub created_at: String,
+}

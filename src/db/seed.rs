@@ -25,6 +25,7 @@ const POSTCODES_CSV: &str = seed_file!("cbs/pc4-centroiden-2024.csv");
 const CATEGORIES_CSV: &str = seed_file!("domain/categories.csv");
 const OPEN_ALTERNATIVES_CSV: &str = seed_file!("domain/ijw-open-alternatives.csv");
 const BASIC_SETS_CSV: &str = seed_file!("domain/basic-sets.csv");
+const IJW_CODE_LISTS_CSV: &str = seed_file!("domain/ijw-3.2-codelijsten.csv");
 
 /// How many rows one INSERT carries: well below both engines' bind-parameter limits.
 const BATCH: usize = 200;
@@ -386,6 +387,24 @@ pub fn open_alternatives() -> Result<Vec<(String, Vec<String>)>, SeedError> {
     )
 }
 
+#[derive(Deserialize)]
+struct CodeListCsv {
+    lijstcode: String,
+    code: String,
+    waarde: String,
+}
+
+/// The iJw 3.2 referrer types (code list COD327: `01` Gemeente, `02` Huisarts, …), by code.
+pub fn referrer_types() -> Result<Vec<(String, String)>, SeedError> {
+    Ok(
+        read_csv::<CodeListCsv>("domain/ijw-3.2-codelijsten.csv", IJW_CODE_LISTS_CSV)?
+            .into_iter()
+            .filter(|r| r.lijstcode == "COD327")
+            .map(|r| (r.code, r.waarde))
+            .collect(),
+    )
+}
+
 /// Inserts the rows whose key is not there yet, in batches; returns how many were new.
 macro_rules! insert_missing {
     ($conn:expr, $table:path, $key:path, $rows:expr, |$r:ident| $row_key:expr) => {{
@@ -482,6 +501,9 @@ mod tests {
             .iter()
             .map(|c| (c.code.as_str(), c.access.as_str()))
             .collect();
+        let referrers: HashMap<_, _> = referrer_types().expect("COD327").into_iter().collect();
+        assert_eq!(referrers.get("01").map(String::as_str), Some("Gemeente"));
+        assert_eq!(referrers.get("02").map(String::as_str), Some("Huisarts"));
         for (ijw, alternatives) in open_alternatives().expect("mapping") {
             assert_eq!(open.get(ijw.as_str()), Some(&"indicated"), "{ijw}");
             for a in alternatives {

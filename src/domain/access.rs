@@ -56,6 +56,11 @@ pub struct OrganisationTies {
     pub has_work: bool,
 }
 
+/// A token's codes for a message: `GM0748, GM1674`.
+fn listed(codes: &BTreeSet<String>) -> String {
+    codes.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
 /// Why a write was refused; becomes the detail of a 403.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -90,7 +95,7 @@ impl Principal {
             Err(Denied(format!(
                 "this provision is located in or serves {}, outside your municipalities ({})",
                 municipalities.join(", "),
-                scope.iter().cloned().collect::<Vec<_>>().join(", ")
+                listed(scope)
             )))
         }
     }
@@ -145,20 +150,70 @@ impl Principal {
 }
 
 impl Principal {
-    /// Basic sets: an admin, or a region admin for the regions in its token.
-    pub fn may_write_basic_set(&self, region: &str) -> Result<(), Denied> {
+    /// An admin, or a region admin for `region` in its token; `what` names the act refused.
+    fn admin_of_region(&self, region: &str, what: &str) -> Result<(), Denied> {
         match self.role {
             Role::Admin => Ok(()),
             Role::RegionAdmin if self.regions.contains(region) => Ok(()),
             Role::RegionAdmin => Err(Denied(format!(
                 "{region} is outside your regions ({})",
-                self.regions.iter().cloned().collect::<Vec<_>>().join(", ")
+                listed(&self.regions)
             ))),
             other => Err(Denied(format!(
-                "the role {} may not write a basic set; a region admin of the region may",
+                "the role {} may not {what}; a region admin of the region may",
                 other.as_str()
             ))),
         }
+    }
+
+    /// Basic sets: an admin, or a region admin for the regions in its token.
+    pub fn may_write_basic_set(&self, region: &str) -> Result<(), Denied> {
+        self.admin_of_region(region, "write a basic set")
+    }
+}
+
+impl Principal {
+    /// Referrals: a professional records them for residents of its municipalities (an admin
+    /// may too).
+    pub fn may_record_referral(&self, municipality: &str) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Professional if self.municipalities.contains(municipality) => Ok(()),
+            Role::Professional => Err(Denied(format!(
+                "residents of {municipality} are outside your municipalities ({})",
+                listed(&self.municipalities)
+            ))),
+            other => Err(Denied(format!(
+                "the role {} may not record referrals; a professional of the municipality may",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The referral report of a municipality (in `region`): an admin, an editor of the
+    /// municipality, or a region admin of its region.
+    pub fn may_read_municipal_referrals(
+        &self,
+        municipality: &str,
+        region: &str,
+    ) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::MunicipalityEditor if self.municipalities.contains(municipality) => Ok(()),
+            Role::RegionAdmin if self.regions.contains(region) => Ok(()),
+            Role::MunicipalityEditor | Role::RegionAdmin => Err(Denied(format!(
+                "the referrals of {municipality} are outside your scope"
+            ))),
+            other => Err(Denied(format!(
+                "the role {} may not read referral reports; editors and admins of the municipality or its region may",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The referral report of a region: an admin or a region admin of it.
+    pub fn may_read_regional_referrals(&self, region: &str) -> Result<(), Denied> {
+        self.admin_of_region(region, "read a region's referral report")
     }
 }
 
@@ -199,6 +254,27 @@ mod tests {
             e.may_write_organisation(&ties(&[], true)).is_err(),
             "regional or national work is for admins"
         );
+    }
+
+    #[test]
+    fn professionals_record_referrals_only_for_their_residents_and_do_not_read_reports() {
+        let mut p = editor(&["GM0748"]);
+        p.role = Role::Professional;
+        assert!(p.may_record_referral("GM0748").is_ok());
+        assert!(p.may_record_referral("GM1674").is_err());
+        assert!(p.may_read_municipal_referrals("GM0748", "JZ36").is_err());
+        let e = editor(&["GM0748"]);
+        assert!(e.may_record_referral("GM0748").is_err());
+        assert!(e.may_read_municipal_referrals("GM0748", "JZ36").is_ok());
+        assert!(e.may_read_municipal_referrals("GM1674", "JZ36").is_err());
+        assert!(e.may_read_regional_referrals("JZ36").is_err());
+        let mut r = editor(&[]);
+        r.role = Role::RegionAdmin;
+        r.regions.insert("JZ36".into());
+        assert!(r.may_read_municipal_referrals("GM1674", "JZ36").is_ok());
+        assert!(r.may_read_municipal_referrals("GM0200", "JZ07").is_err());
+        assert!(r.may_read_regional_referrals("JZ36").is_ok());
+        assert!(r.may_read_regional_referrals("JZ07").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod coverage;
 pub mod hours;
 pub mod location;
+pub mod referral;
 pub mod registry;
 pub mod scope;
 pub mod text;

@@ -131,6 +131,8 @@ pub struct Reference {
     pub category_order: Vec<String>,
     /// Open categories worth trying first, per iJw product category.
     pub open_alternatives: HashMap<String, Vec<String>>,
+    /// iJw referrer types (COD327), code → name.
+    pub referrer_types: BTreeMap<String, String>,
     areas_by_municipality: HashMap<String, Vec<String>>,
     wijk_polygons: PolygonIndex,
     municipality_polygons: PolygonIndex,

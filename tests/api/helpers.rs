@@ -73,7 +73,7 @@ fn seed(url: &str) {
 }
 
 /// Seeded once per test run, then copied for every test.
-fn sqlite_template() -> &'static PathBuf {
+pub fn sqlite_template() -> &'static PathBuf {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
         let dir = tempfile::Builder::new()
@@ -368,6 +368,7 @@ impl TestApp {
             "contracts",
             "basic_sets",
             "basic_set_items",
+            "referrals",
             "changes",
         ]
         .iter()

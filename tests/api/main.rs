@@ -14,5 +14,6 @@ mod openapi;
 mod organisations;
 mod provisions;
 mod reference;
+mod referrals;
 mod search;
 mod seed;
