@@ -20,6 +20,7 @@ pub mod provisions;
 pub mod read_model;
 pub mod referrals;
 pub mod regions;
+pub mod reports;
 pub mod search;
 mod validate;
 
@@ -307,6 +308,11 @@ pub fn build_app(
                     resource("/provisions/{id}/history")
                         .route(web::get().to(history::provision_history)),
                 )
+                .service(
+                    resource("/provisions/{id}/verifications")
+                        .route(web::post().to(provisions::verify_provision)),
+                )
+                .service(resource("/reports/stale").route(web::get().to(reports::stale_provisions)))
                 .service(
                     resource("/contracts")
                         .route(web::get().to(contracts::list_contracts))

@@ -619,6 +619,7 @@ async fn update(
     state: web::Data<AppState>,
     principal: Authenticated,
     id: String,
+    action: &'static str,
     change: impl FnOnce(&Provision) -> Result<ProvisionInput, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let id = validate::uuid_path(&id, "provision")?.to_string();
@@ -663,7 +664,7 @@ async fn update(
                     &actor,
                     "provision",
                     &id,
-                    "update",
+                    action,
                     &changes::diff(&before, &after),
                 )?;
                 Ok(record)
@@ -711,7 +712,15 @@ pub async fn replace_provision(
     body: web::Json<ProvisionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    update(req, state, principal, id.into_inner(), move |_| Ok(input)).await
+    update(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        "update",
+        move |_| Ok(input),
+    )
+    .await
 }
 
 /// Change some fields of a provision (JSON merge patch, RFC 7396).
@@ -729,9 +738,38 @@ pub async fn patch_provision(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner();
-    update(req, state, principal, id.into_inner(), move |current| {
-        patched(&input_of(current), &patch)
-    })
+    update(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        "update",
+        move |current| patched(&input_of(current), &patch),
+    )
+    .await
+}
+
+/// Mark a provision as checked: its data is still right. Sets `verifiedAt` to now (every
+/// change does that too) and records a `verify` change; the same roles and scope as a change.
+#[utoipa::path(post, path = "/provisions/{id}/verifications", tag = "provisions", operation_id = "verify_provision",
+    params(("id" = uuid::Uuid, Path, description = "Provision id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version that was checked")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Verified; the provision with its new `verifiedAt` and version", body = Provision)))]
+pub async fn verify_provision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    update(
+        req,
+        state,
+        principal,
+        id.into_inner(),
+        "verify",
+        |current| Ok(input_of(current)),
+    )
     .await
 }
 

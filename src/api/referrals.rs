@@ -353,7 +353,7 @@ pub async fn find_referral(
         .unwrap_or_default();
     let p = &principal.0;
     p.may_record_referral(&row.municipality_code)
-        .or_else(|_| p.may_read_municipal_referrals(&row.municipality_code, &region))
+        .or_else(|_| p.may_read_municipal_reports(&row.municipality_code, &region))
         .map_err(|d| ApiError::Forbidden(d.0))?;
     Ok(HttpResponse::Ok().json(wire(&row)?))
 }
@@ -619,7 +619,7 @@ pub async fn municipality_referral_report(
         .ok_or_else(|| ApiError::NotFound(format!("there is no municipality {code}")))?;
     principal
         .0
-        .may_read_municipal_referrals(&m.code, &m.region_code)
+        .may_read_municipal_reports(&m.code, &m.region_code)
         .map_err(|d| ApiError::Forbidden(d.0))?;
     let subject = ReportSubject {
         kind: "municipality".into(),

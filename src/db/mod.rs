@@ -6,6 +6,7 @@ pub mod demo;
 pub mod reference;
 pub mod referrals;
 pub mod registry;
+pub mod reports;
 pub mod rows;
 pub mod schema;
 pub mod seed;

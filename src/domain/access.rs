@@ -190,9 +190,9 @@ impl Principal {
         }
     }
 
-    /// The referral report of a municipality (in `region`): an admin, an editor of the
-    /// municipality, or a region admin of its region.
-    pub fn may_read_municipal_referrals(
+    /// A municipality's (in `region`) reports — referrals, stale provisions: an admin, an
+    /// editor of the municipality, or a region admin of its region.
+    pub fn may_read_municipal_reports(
         &self,
         municipality: &str,
         region: &str,
@@ -202,10 +202,10 @@ impl Principal {
             Role::MunicipalityEditor if self.municipalities.contains(municipality) => Ok(()),
             Role::RegionAdmin if self.regions.contains(region) => Ok(()),
             Role::MunicipalityEditor | Role::RegionAdmin => Err(Denied(format!(
-                "the referrals of {municipality} are outside your scope"
+                "the reports of {municipality} are outside your scope"
             ))),
             other => Err(Denied(format!(
-                "the role {} may not read referral reports; editors and admins of the municipality or its region may",
+                "the role {} may not read a municipality's reports; editors and admins of the municipality or its region may",
                 other.as_str()
             ))),
         }
@@ -262,17 +262,17 @@ mod tests {
         p.role = Role::Professional;
         assert!(p.may_record_referral("GM0748").is_ok());
         assert!(p.may_record_referral("GM1674").is_err());
-        assert!(p.may_read_municipal_referrals("GM0748", "JZ36").is_err());
+        assert!(p.may_read_municipal_reports("GM0748", "JZ36").is_err());
         let e = editor(&["GM0748"]);
         assert!(e.may_record_referral("GM0748").is_err());
-        assert!(e.may_read_municipal_referrals("GM0748", "JZ36").is_ok());
-        assert!(e.may_read_municipal_referrals("GM1674", "JZ36").is_err());
+        assert!(e.may_read_municipal_reports("GM0748", "JZ36").is_ok());
+        assert!(e.may_read_municipal_reports("GM1674", "JZ36").is_err());
         assert!(e.may_read_regional_referrals("JZ36").is_err());
         let mut r = editor(&[]);
         r.role = Role::RegionAdmin;
         r.regions.insert("JZ36".into());
-        assert!(r.may_read_municipal_referrals("GM1674", "JZ36").is_ok());
-        assert!(r.may_read_municipal_referrals("GM0200", "JZ07").is_err());
+        assert!(r.may_read_municipal_reports("GM1674", "JZ36").is_ok());
+        assert!(r.may_read_municipal_reports("GM0200", "JZ07").is_err());
         assert!(r.may_read_regional_referrals("JZ36").is_ok());
         assert!(r.may_read_regional_referrals("JZ07").is_err());
     }

@@ -388,3 +388,13 @@ impl TestApp {
         reply.body["id"].as_str().expect("id").to_owned()
     }
 }
+
+/// The `name` of each item of a list.
+pub fn names(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}

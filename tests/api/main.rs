@@ -17,3 +17,4 @@ mod reference;
 mod referrals;
 mod search;
 mod seed;
+mod verifications;

@@ -1,15 +1,4 @@
-use serde_json::Value;
-
-use crate::helpers::spawn_app;
-
-fn names(items: &Value) -> Vec<String> {
-    items
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["name"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
+use crate::helpers::{names, spawn_app};
 
 #[actix_web::test]
 async fn west_brabant_west_has_its_nine_municipalities() {
