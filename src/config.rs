@@ -20,6 +20,29 @@ pub struct Settings {
     #[arg(long, env = "SOCIALE_KAART_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// A JWKS file (JSON Web Key Set, as an OpenID Connect provider publishes at its `jwks_uri`)
+    /// with the public keys that verify RS256 and ES256 tokens; each key needs a `kid`. Read
+    /// again when a token names an unknown key and the file has changed (key rotation). With
+    /// it, HS256 tokens are accepted only when `--jwt-secret` is set explicitly.
+    #[arg(long, env = "SOCIALE_KAART_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// The `iss` every token must carry (an OpenID Connect provider's issuer URL).
+    #[arg(
+        long,
+        env = "SOCIALE_KAART_TOKEN_ISSUER",
+        default_value = "sociale-kaart"
+    )]
+    pub token_issuer: String,
+
+    /// The `aud` every token must carry (one of them, when it is a list).
+    #[arg(
+        long,
+        env = "SOCIALE_KAART_TOKEN_AUDIENCE",
+        default_value = "sociale-kaart"
+    )]
+    pub token_audience: String,
+
     /// Log format: `pretty` for a terminal, `json` for log collectors.
     #[arg(long, env = "SOCIALE_KAART_LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -74,6 +97,23 @@ impl Settings {
                 "sqlite://{}",
                 self.data_dir.join("sociale-kaart.db").display()
             )
+        })
+    }
+
+    /// How tokens are verified. Without a JWKS file this is a development setup: HS256 with the
+    /// configured secret or the development one. With a JWKS file, HS256 only with a secret
+    /// configured explicitly.
+    pub fn token_settings(&self) -> std::io::Result<crate::api::auth::TokenSettings> {
+        let hs256_secret = match (&self.jwks_file, &self.jwt_secret) {
+            (None, _) => Some(self.jwt_secret()?),
+            (Some(_), Some(secret)) => Some(secret.as_bytes().to_vec()),
+            (Some(_), None) => None,
+        };
+        Ok(crate::api::auth::TokenSettings {
+            issuer: self.token_issuer.clone(),
+            audience: self.token_audience.clone(),
+            hs256_secret,
+            jwks_file: self.jwks_file.clone(),
         })
     }
 

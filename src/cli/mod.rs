@@ -145,8 +145,10 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
             hours,
         } => {
             let secret = settings.jwt_secret()?;
-            let claims =
+            let mut claims =
                 auth::claims_for(&subject, role, municipalities, regions, organisation, hours);
+            claims.iss = settings.token_issuer.clone();
+            claims.aud = settings.token_audience.clone();
             println!("{}", auth::mint(&secret, &claims)?);
             Ok(())
         }

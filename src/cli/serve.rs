@@ -54,7 +54,7 @@ pub fn prepare(
     Ok(AppState {
         pool,
         reference,
-        auth: Arc::new(TokenVerifier::hs256(&settings.jwt_secret()?)),
+        auth: Arc::new(TokenVerifier::new(&settings.token_settings()?)?),
         read_model: Arc::new(read_model),
         max_body_bytes,
         cors_origins: Vec::new().into(),

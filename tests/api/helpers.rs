@@ -138,6 +138,9 @@ fn settings(data_dir: PathBuf, url: String) -> Settings {
         database_url: Some(url),
         data_dir,
         jwt_secret: Some(SECRET.to_owned()),
+        jwks_file: None,
+        token_issuer: "sociale-kaart".to_owned(),
+        token_audience: "sociale-kaart".to_owned(),
         log_format: LogFormat::Pretty,
         pool_size: 4,
     }

@@ -17,4 +17,5 @@ mod reference;
 mod referrals;
 mod search;
 mod seed;
+mod tokens;
 mod verifications;
