@@ -18,6 +18,7 @@ use crate::db::changes::{self, Actor};
 use crate::db::registry::{self as reg, ContractFilter, ContractRecord, Serving};
 use crate::db::rows::ContractRow;
 use crate::domain::FieldErrors;
+use crate::domain::access::ContractParty;
 use crate::domain::registry::{ContractDraft, contract_status};
 use crate::domain::scope::ContractScope;
 use crate::error::ApiError;
@@ -220,9 +221,23 @@ fn record_of(
     }
 }
 
-/// The municipality a contract belongs to, for the scope check (none: regional or national).
-pub(super) fn contract_municipality(scope: &str, code: Option<&str>) -> Option<String> {
-    (scope == "municipality").then(|| code.unwrap_or_default().to_owned())
+/// Who made a contract, for the scope check.
+pub(super) fn party<'a>(
+    reference: &'a Reference,
+    scope: &str,
+    code: Option<&'a str>,
+) -> ContractParty<'a> {
+    match (scope, code) {
+        ("municipality", Some(code)) => ContractParty::Municipality {
+            code,
+            region: reference
+                .municipalities
+                .get(code)
+                .map_or("", |m| m.region_code.as_str()),
+        },
+        ("region", Some(code)) => ContractParty::Region(code),
+        _ => ContractParty::National,
+    }
 }
 
 fn respond(status: StatusCode, record: &ContractRecord) -> HttpResponse {
@@ -352,10 +367,13 @@ pub async fn create_contract(
     body: web::Json<ContractInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.parse(&state.reference)?;
-    let municipality = contract_municipality(draft.scope.scope(), draft.scope.code());
     principal
         .0
-        .may_write_contract(municipality.as_deref())
+        .may_write_contract(party(
+            &state.reference,
+            draft.scope.scope(),
+            draft.scope.code(),
+        ))
         .map_err(|d| ApiError::Forbidden(d.0))?;
     let actor = Actor::of(&principal.0);
     let record = state
@@ -401,22 +419,18 @@ async fn update(
                 let deny = |d: crate::domain::access::Denied| ApiError::Forbidden(d.0);
                 principal
                     .0
-                    .may_write_contract(
-                        contract_municipality(
-                            &current.row.scope,
-                            current.row.scope_code.as_deref(),
-                        )
-                        .as_deref(),
-                    )
+                    .may_write_contract(party(
+                        &reference,
+                        &current.row.scope,
+                        current.row.scope_code.as_deref(),
+                    ))
                     .map_err(deny)?;
                 if_match.check(current.row.version)?;
                 let before = wire(&current);
                 let draft = change(&before)?.parse(&reference)?;
                 principal
                     .0
-                    .may_write_contract(
-                        contract_municipality(draft.scope.scope(), draft.scope.code()).as_deref(),
-                    )
+                    .may_write_contract(party(&reference, draft.scope.scope(), draft.scope.code()))
                     .map_err(deny)?;
                 require_organisation(conn, &draft.organisation_id)?;
                 let record = record_of(
@@ -502,6 +516,7 @@ pub async fn delete_contract(
     let id = validate::uuid_path(&id, "contract")?.to_string();
     let if_match = IfMatch::of(&req)?;
     let actor = Actor::of(&principal.0);
+    let reference = state.reference.clone();
     state
         .db(move |conn| {
             crate::db::write_transaction(conn, |conn| {
@@ -509,13 +524,11 @@ pub async fn delete_contract(
                     .ok_or_else(|| ApiError::NotFound(format!("there is no contract {id}")))?;
                 principal
                     .0
-                    .may_write_contract(
-                        contract_municipality(
-                            &current.row.scope,
-                            current.row.scope_code.as_deref(),
-                        )
-                        .as_deref(),
-                    )
+                    .may_write_contract(party(
+                        &reference,
+                        &current.row.scope,
+                        current.row.scope_code.as_deref(),
+                    ))
                     .map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.row.version)?;
                 let now = changes::now();

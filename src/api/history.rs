@@ -96,18 +96,21 @@ fn sees_subjects(
     }
     Ok(match kind {
         Kind::Provision => reg::find_provision(conn, id)?.is_some_and(|r| {
-            p.may_write_provision(&super::provisions::stored_ties(reference, &r))
-                .is_ok()
+            p.may_write_provision(
+                &r.row.organisation_id,
+                &super::provisions::stored_ties(reference, &r),
+            )
+            .is_ok()
         }),
         Kind::Organisation => {
             reg::find_organisation(conn, id)?.is_some()
-                && p.may_write_organisation(&reg::organisation_ties(conn, id)?)
+                && p.may_write_organisation(id, &reg::organisation_ties(conn, id)?)
                     .is_ok()
         }
         Kind::Contract => reg::find_contract(conn, id)?.is_some_and(|c| {
-            let m =
-                super::contracts::contract_municipality(&c.row.scope, c.row.scope_code.as_deref());
-            p.may_write_contract(m.as_deref()).is_ok()
+            let party =
+                super::contracts::party(reference, &c.row.scope, c.row.scope_code.as_deref());
+            p.may_write_contract(party).is_ok()
         }),
     })
 }

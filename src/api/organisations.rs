@@ -286,7 +286,7 @@ async fn update(
                 let ties = reg::organisation_ties(conn, &id)?;
                 principal
                     .0
-                    .may_write_organisation(&ties)
+                    .may_write_organisation(&id, &ties)
                     .map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.version)?;
                 let draft = change(&current)?.parse()?;
@@ -379,7 +379,7 @@ pub async fn delete_organisation(
                 let current = reg::find_organisation(conn, &id)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no organisation {id}")))?;
                 let ties = reg::organisation_ties(conn, &id)?;
-                principal.0.may_write_organisation(&ties).map_err(|d| ApiError::Forbidden(d.0))?;
+                principal.0.may_delete_organisation(&id, &ties).map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.version)?;
                 let (provisions, contracts) = reg::organisation_dependents(conn, &id)?;
                 if provisions + contracts > 0 {

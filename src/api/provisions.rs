@@ -586,7 +586,10 @@ pub async fn create_provision(
     let draft = body.parse(&state.reference)?;
     principal
         .0
-        .may_write_provision(&ties(&state.reference, &draft))
+        .may_write_provision(
+            &draft.organisation_id.to_string(),
+            &ties(&state.reference, &draft),
+        )
         .map_err(|d| ApiError::Forbidden(d.0))?;
     let actor = Actor::of(&principal.0);
     let record = state
@@ -633,14 +636,20 @@ async fn update(
                     .ok_or_else(|| ApiError::NotFound(format!("there is no provision {id}")))?;
                 principal
                     .0
-                    .may_write_provision(&stored_ties(&reference, &current))
+                    .may_write_provision(
+                        &current.row.organisation_id,
+                        &stored_ties(&reference, &current),
+                    )
                     .map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.row.version)?;
                 let before = wire(&current);
                 let draft = change(&before)?.parse(&reference)?;
                 principal
                     .0
-                    .may_write_provision(&ties(&reference, &draft))
+                    .may_write_provision(
+                        &draft.organisation_id.to_string(),
+                        &ties(&reference, &draft),
+                    )
                     .map_err(|d| ApiError::Forbidden(d.0))?;
                 require_organisation(conn, &draft.organisation_id)?;
                 let record = record_of(
@@ -796,7 +805,10 @@ pub async fn delete_provision(
                     .ok_or_else(|| ApiError::NotFound(format!("there is no provision {id}")))?;
                 principal
                     .0
-                    .may_write_provision(&stored_ties(&reference, &current))
+                    .may_write_provision(
+                        &current.row.organisation_id,
+                        &stored_ties(&reference, &current),
+                    )
                     .map_err(|d| ApiError::Forbidden(d.0))?;
                 if_match.check(current.row.version)?;
                 let before = wire(&current);

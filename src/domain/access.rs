@@ -61,6 +61,14 @@ fn listed(codes: &BTreeSet<String>) -> String {
     codes.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
+/// Who contracted: the VNG nationally, a region, or a municipality (with its region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractParty<'a> {
+    National,
+    Region(&'a str),
+    Municipality { code: &'a str, region: &'a str },
+}
+
 /// Why a write was refused; becomes the detail of a 403.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -77,12 +85,32 @@ impl Principal {
         }
     }
 
-    /// A provision is tied to `municipalities` (located in or serving by name); an editor may
-    /// write it when at least one of them is in scope. An update needs that both before and
-    /// after, so no editor can take over or push away another municipality's provision.
-    pub fn may_write_provision(&self, municipalities: &[String]) -> Result<(), Denied> {
-        if self.role == Role::Admin {
-            return Ok(());
+    /// A provider editor acts for the organisation in its token, and for nothing else.
+    fn own_organisation(&self, organisation: &str, what: &str) -> Result<(), Denied> {
+        match self.organisation.as_deref() {
+            Some(own) if own == organisation => Ok(()),
+            Some(_) => Err(Denied(format!(
+                "{what} belongs to another organisation than yours"
+            ))),
+            None => Err(Denied(
+                "this provider editor's token names no organisation".into(),
+            )),
+        }
+    }
+
+    /// A provision of `organisation` is tied to `municipalities` (located in or serving by
+    /// name). An editor may write it when at least one of them is in scope; a provider editor
+    /// when it is its organisation's. An update needs that both before and after, so no one
+    /// can take over or push away another municipality's or organisation's provision.
+    pub fn may_write_provision(
+        &self,
+        organisation: &str,
+        municipalities: &[String],
+    ) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => return Ok(()),
+            Role::ProviderEditor => return self.own_organisation(organisation, "this provision"),
+            _ => {}
         }
         let scope = self.editor_scope("provisions")?;
         if municipalities.iter().any(|m| scope.contains(m)) {
@@ -102,10 +130,13 @@ impl Principal {
 
     /// Organisations: any editor may register one. Changing one needs a tie to the editor's
     /// municipalities (a provision or contract there); one that has nothing yet may be changed
-    /// by any editor, and one that works only regionally or nationally only by an admin.
-    pub fn may_write_organisation(&self, ties: &OrganisationTies) -> Result<(), Denied> {
-        if self.role == Role::Admin {
-            return Ok(());
+    /// by any editor, and one that works only regionally or nationally only by an admin. A
+    /// provider editor may change its own organisation.
+    pub fn may_write_organisation(&self, id: &str, ties: &OrganisationTies) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin => return Ok(()),
+            Role::ProviderEditor => return self.own_organisation(id, "this organisation"),
+            _ => {}
         }
         let scope = self.editor_scope("organisations")?;
         if ties.municipalities.iter().any(|m| scope.contains(m)) || !ties.has_work {
@@ -122,6 +153,17 @@ impl Principal {
         }
     }
 
+    /// Deleting an organisation takes it out of the municipalities' registry: an admin or an
+    /// editor in scope, not the provider itself.
+    pub fn may_delete_organisation(&self, id: &str, ties: &OrganisationTies) -> Result<(), Denied> {
+        if self.role == Role::ProviderEditor {
+            return Err(Denied(
+                "a provider editor may change its organisation but not delete it; ask the municipality".into(),
+            ));
+        }
+        self.may_write_organisation(id, ties)
+    }
+
     /// Whether an editor may register a new organisation.
     pub fn may_register_organisation(&self) -> Result<(), Denied> {
         if self.role == Role::Admin {
@@ -130,21 +172,39 @@ impl Principal {
         self.editor_scope("organisations").map(|_| ())
     }
 
-    /// Contracts: an editor writes only contracts of its own municipalities; regional and
-    /// national contracts need an admin.
-    pub fn may_write_contract(&self, municipality: Option<&str>) -> Result<(), Denied> {
-        if self.role == Role::Admin {
-            return Ok(());
-        }
-        let scope = self.editor_scope("contracts")?;
-        match municipality {
-            Some(m) if scope.contains(m) => Ok(()),
-            Some(m) => Err(Denied(format!(
-                "contracts of {m} are outside your municipalities"
-            ))),
-            None => Err(Denied(
-                "only an admin may write a regional or national contract".into(),
+    /// Contracts: an editor writes only contracts of its own municipalities; a region admin
+    /// those of its regions and of their members; national contracts need an admin.
+    pub fn may_write_contract(&self, party: ContractParty<'_>) -> Result<(), Denied> {
+        match (self.role, party) {
+            (Role::Admin, _) => Ok(()),
+            (Role::MunicipalityEditor, ContractParty::Municipality { code, .. })
+                if self.municipalities.contains(code) =>
+            {
+                Ok(())
+            }
+            (Role::MunicipalityEditor, ContractParty::Municipality { code, .. }) => Err(Denied(
+                format!("contracts of {code} are outside your municipalities"),
             )),
+            (Role::MunicipalityEditor, _) => Err(Denied(
+                "only an admin or the region's admin may write a regional contract, and only an admin a national one".into(),
+            )),
+            (Role::RegionAdmin, ContractParty::Region(region))
+            | (Role::RegionAdmin, ContractParty::Municipality { region, .. })
+                if self.regions.contains(region) =>
+            {
+                Ok(())
+            }
+            (Role::RegionAdmin, ContractParty::National) => Err(Denied(
+                "only an admin may write a national contract".into(),
+            )),
+            (Role::RegionAdmin, _) => Err(Denied(format!(
+                "this contract is outside your regions ({})",
+                listed(&self.regions)
+            ))),
+            (other, _) => Err(Denied(format!(
+                "the role {} may not write contracts",
+                other.as_str()
+            ))),
         }
     }
 }
@@ -235,23 +295,34 @@ mod tests {
     fn municipality_editors_write_only_within_their_municipalities() {
         let e = editor(&["GM0748"]);
         assert!(
-            e.may_write_provision(&["GM0748".into(), "GM1674".into()])
+            e.may_write_provision("org", &["GM0748".into(), "GM1674".into()])
                 .is_ok()
         );
-        assert!(e.may_write_provision(&["GM1674".into()]).is_err());
-        assert!(e.may_write_provision(&[]).is_err());
-        assert!(e.may_write_contract(Some("GM0748")).is_ok());
-        assert!(e.may_write_contract(Some("GM1674")).is_err());
-        assert!(e.may_write_contract(None).is_err());
+        assert!(e.may_write_provision("org", &["GM1674".into()]).is_err());
+        assert!(e.may_write_provision("org", &[]).is_err());
+        let town = |code| ContractParty::Municipality {
+            code,
+            region: "JZ36",
+        };
+        assert!(e.may_write_contract(town("GM0748")).is_ok());
+        assert!(e.may_write_contract(town("GM1674")).is_err());
+        assert!(e.may_write_contract(ContractParty::Region("JZ36")).is_err());
+        assert!(e.may_write_contract(ContractParty::National).is_err());
         let ties = |ms: &[&str], has_work| OrganisationTies {
             municipalities: ms.iter().map(|m| m.to_string()).collect(),
             has_work,
         };
-        assert!(e.may_write_organisation(&ties(&[], false)).is_ok());
-        assert!(e.may_write_organisation(&ties(&["GM0748"], true)).is_ok());
-        assert!(e.may_write_organisation(&ties(&["GM1674"], true)).is_err());
+        assert!(e.may_write_organisation("org", &ties(&[], false)).is_ok());
         assert!(
-            e.may_write_organisation(&ties(&[], true)).is_err(),
+            e.may_write_organisation("org", &ties(&["GM0748"], true))
+                .is_ok()
+        );
+        assert!(
+            e.may_write_organisation("org", &ties(&["GM1674"], true))
+                .is_err()
+        );
+        assert!(
+            e.may_write_organisation("org", &ties(&[], true)).is_err(),
             "regional or national work is for admins"
         );
     }
@@ -278,11 +349,53 @@ mod tests {
     }
 
     #[test]
+    fn provider_editors_write_only_their_own_organisation_and_its_provisions() {
+        let mut p = editor(&[]);
+        p.role = Role::ProviderEditor;
+        p.organisation = Some("org-a".into());
+        let none = OrganisationTies::default();
+        assert!(p.may_write_provision("org-a", &["GM1674".into()]).is_ok());
+        assert!(
+            p.may_write_provision("org-a", &[]).is_ok(),
+            "also national reach"
+        );
+        assert!(p.may_write_provision("org-b", &["GM0748".into()]).is_err());
+        assert!(p.may_write_organisation("org-a", &none).is_ok());
+        assert!(p.may_write_organisation("org-b", &none).is_err());
+        assert!(p.may_delete_organisation("org-a", &none).is_err());
+        assert!(p.may_register_organisation().is_err());
+        assert!(p.may_write_contract(ContractParty::National).is_err());
+        p.organisation = None;
+        assert!(p.may_write_provision("org-a", &[]).is_err());
+    }
+
+    #[test]
+    fn region_admins_write_contracts_of_their_regions_and_members() {
+        let mut r = editor(&[]);
+        r.role = Role::RegionAdmin;
+        r.regions.insert("JZ36".into());
+        assert!(r.may_write_contract(ContractParty::Region("JZ36")).is_ok());
+        assert!(r.may_write_contract(ContractParty::Region("JZ07")).is_err());
+        let member = ContractParty::Municipality {
+            code: "GM1674",
+            region: "JZ36",
+        };
+        assert!(r.may_write_contract(member).is_ok());
+        let other = ContractParty::Municipality {
+            code: "GM0150",
+            region: "JZ07",
+        };
+        assert!(r.may_write_contract(other).is_err());
+        assert!(r.may_write_contract(ContractParty::National).is_err());
+        assert!(r.may_write_provision("org", &["GM1674".into()]).is_err());
+    }
+
+    #[test]
     fn other_roles_may_not_write_the_registry_yet() {
         let mut p = editor(&["GM0748"]);
         p.role = Role::Professional;
-        assert!(p.may_write_provision(&["GM0748".into()]).is_err());
+        assert!(p.may_write_provision("org", &["GM0748".into()]).is_err());
         p.role = Role::Admin;
-        assert!(p.may_write_provision(&[]).is_ok());
+        assert!(p.may_write_provision("org", &[]).is_ok());
     }
 }

@@ -15,6 +15,7 @@ mod organisations;
 mod provisions;
 mod reference;
 mod referrals;
+mod roles;
 mod search;
 mod seed;
 mod tokens;
