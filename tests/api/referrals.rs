@@ -595,14 +595,21 @@ async fn the_quarterly_report_counts_and_hides_small_cells() {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection; the status and the body.
-fn http(port: u16, method: &str, path: &str, token: &str, body: &Value) -> (u16, Value) {
+/// One HTTP/1.1 request over a fresh connection, with `X-Request-Id: <request_id>`; the status
+/// and the body.
+fn http(
+    port: u16,
+    request_id: &str,
+    (method, path): (&str, &str),
+    token: &str,
+    body: &Value,
+) -> (u16, Value) {
     use std::io::{Read, Write};
     let body = body.to_string();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: {request_id}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("send");
@@ -644,9 +651,11 @@ fn logs_hold_no_token_and_no_referral_content() {
     assert!(ready, "the server did not start");
 
     let admin = admin();
-    let (status, org) = http(
-        port,
-        "POST",
+    let post = |id: &str, path: &str, token: &str, body: &Value| {
+        http(port, id, ("POST", path), token, body)
+    };
+    let (status, org) = post(
+        "log-check-org",
         "/api/v1/organisations",
         &admin,
         &json!({"name": "Logvrij Jeugdhulp"}),
@@ -655,31 +664,29 @@ fn logs_hold_no_token_and_no_referral_content() {
     let org = org["id"].as_str().expect("id").to_owned();
     let contract = json!({"organisationId": org, "scope": "municipality", "scopeCode": "GM0748",
         "categories": ["ijw-45"], "validFrom": "2026-01-01"});
-    assert_eq!(
-        http(port, "POST", "/api/v1/contracts", &admin, &contract).0,
-        201
-    );
+    let contracted = post("log-check-contract", "/api/v1/contracts", &admin, &contract);
+    assert_eq!(contracted.0, 201);
     let pro = professional(&["GM0748"]);
     let mut body = referral(&org, "GM0748", "2026-09-17");
     body["area"] = json!("WK074803");
     body["referrerType"] = json!("05");
     body["noFitReason"] = json!("family-declined");
-    let (status, recorded) = http(port, "POST", "/api/v1/referrals", &pro, &body);
+    let (status, recorded) = post("log-check-1", "/api/v1/referrals", &pro, &body);
     assert_eq!(status, 201, "{recorded}");
     let mut personal = body.clone();
     personal["bsn"] = json!("999999990");
     assert_eq!(
-        http(port, "POST", "/api/v1/referrals", &pro, &personal).0,
+        post("log-check-2", "/api/v1/referrals", &pro, &personal).0,
         400
     );
     let refused = referral(&org, "GM0748", "2025-02-14");
     assert_eq!(
-        http(port, "POST", "/api/v1/referrals", &pro, &refused).0,
+        post("log-check-3", "/api/v1/referrals", &pro, &refused).0,
         422
     );
     let forged = format!("{pro}x");
     assert_eq!(
-        http(port, "POST", "/api/v1/referrals", &forged, &body).0,
+        post("log-check-4", "/api/v1/referrals", &forged, &body).0,
         401
     );
 
@@ -690,12 +697,35 @@ fn logs_hold_no_token_and_no_referral_content() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // The requests were logged, so the checks below look at real log lines.
-    let referral_lines = logs
-        .lines()
-        .filter(|l| l.contains("/api/v1/referrals"))
-        .count();
-    assert!(referral_lines >= 4, "{logs}");
+    // Every request was logged once with its request id (and every line logged while serving a
+    // request carries it), so the checks below look at real lines.
+    for (id, status) in [
+        ("log-check-1", 201),
+        ("log-check-2", 400),
+        ("log-check-3", 422),
+        ("log-check-4", 401),
+    ] {
+        let request_lines: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains(id) && l.contains("\"http.status\""))
+            .collect();
+        assert_eq!(request_lines.len(), 1, "{id}:\n{logs}");
+        let line = request_lines[0];
+        assert!(
+            line.contains("\"http.route\":\"/api/v1/referrals\""),
+            "{line}"
+        );
+        assert!(
+            line.contains(&format!("\"http.status\":{status}")),
+            "{line}"
+        );
+    }
+    for line in logs.lines().filter(|l| l.contains("\"span\"")) {
+        assert!(
+            line.contains("\"request.id\""),
+            "a line without its request id: {line}"
+        );
+    }
     let signature = pro.rsplit('.').next().expect("signature");
     for secret in [
         pro.as_str(),
