@@ -764,7 +764,9 @@ pub async fn patch_provision(
     params(("id" = uuid::Uuid, Path, description = "Provision id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version that was checked")),
     security(("bearer" = [])),
-    responses((status = 200, description = "Verified; the provision with its new `verifiedAt` and version", body = Provision)))]
+    responses(
+        (status = 200, description = "Verified; the provision with its new `verifiedAt` and version", body = Provision),
+        (status = 412, description = "If-Match does not name the current version")))]
 pub async fn verify_provision(
     req: HttpRequest,
     state: web::Data<AppState>,
