@@ -12,6 +12,7 @@ pub mod docs;
 pub mod etag;
 pub mod health;
 mod history;
+pub mod hsds;
 mod hygiene;
 pub mod municipalities;
 pub mod organisations;
@@ -232,6 +233,7 @@ pub fn build_app(
         .service(resource("/health/live").route(web::get().to(health::live)))
         .service(resource("/health/ready").route(web::get().to(health::ready)))
         .configure(docs::configure)
+        .configure(hsds::configure)
         .service(
             web::scope("/api/v1")
                 .service(resource("/regions").route(web::get().to(regions::list_regions)))

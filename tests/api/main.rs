@@ -8,6 +8,7 @@ mod cli;
 mod contracts;
 mod coverage;
 mod history;
+mod hsds;
 mod http;
 mod instances;
 mod openapi;
