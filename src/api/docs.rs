@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    API_VERSION, alternatives, areas, categories, contracts, coverage, history, municipalities,
-    organisations, provisions, referrals, regions, reports, search,
+    API_VERSION, alternatives, areas, categories, contracts, coverage, exports, history,
+    municipalities, organisations, provisions, referrals, regions, reports, search,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -34,7 +34,7 @@ use crate::error::{InvalidParam, Problem};
         organisations::replace_organisation, organisations::patch_organisation, organisations::delete_organisation,
         search::list_provisions, provisions::create_provision, provisions::find_provision,
         provisions::replace_provision, provisions::patch_provision, provisions::delete_provision,
-        provisions::verify_provision, reports::stale_provisions,
+        provisions::verify_provision, reports::stale_provisions, exports::export_provisions,
         contracts::list_contracts, contracts::create_contract, contracts::find_contract,
         contracts::replace_contract, contracts::patch_contract, contracts::delete_contract,
         coverage::find_basic_set, coverage::replace_basic_set, coverage::find_region_coverage,

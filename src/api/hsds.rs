@@ -26,8 +26,6 @@ use crate::index::Reference;
 const NAMESPACE: Uuid = Uuid::from_u128(0x8d4c_1e2a_55f3_4b8e_9c61_2f0a_7e3d_b915);
 const DEFAULT_PER_PAGE: i64 = 50;
 const MAX_PER_PAGE: i64 = 100;
-/// Provisions read per batch of an NDJSON stream.
-const STREAM_BATCH: i64 = 200;
 /// Where the profile is documented.
 const PROFILE: &str =
     "https://github.com/sociale-kaart/sociale-kaart/blob/main/docs/hsds-profile.md";
@@ -186,13 +184,13 @@ fn location_json(p: &Provision, i: usize) -> Value {
 }
 
 /// What a service needs besides the provision: names of places and the taxonomy terms.
-struct Context<'a> {
+pub(super) struct Context<'a> {
     reference: &'a Reference,
     terms: HashMap<String, Term>,
 }
 
 impl<'a> Context<'a> {
-    fn new(reference: &'a Reference) -> Self {
+    pub(super) fn new(reference: &'a Reference) -> Self {
         let terms = terms(reference)
             .into_iter()
             .map(|t| {
@@ -241,7 +239,12 @@ fn service_area_json(cx: &Context<'_>, service: Uuid, scope: &str, code: Option<
 }
 
 /// A provision as an HSDS service; `full` nests its service_at_locations.
-fn service_json(cx: &Context<'_>, p: &Provision, org: &OrganisationRow, full: bool) -> Value {
+pub(super) fn service_json(
+    cx: &Context<'_>,
+    p: &Provision,
+    org: &OrganisationRow,
+    full: bool,
+) -> Value {
     let id = p.id;
     let mut attributes: Vec<Value> = p
         .categories
@@ -429,10 +432,10 @@ fn service_filter(state: &AppState, q: &ListQuery, e: &mut FieldErrors) -> Servi
 }
 
 /// Loads provisions with their organisations, in the order of `ids`.
-fn load(
-    conn: &mut db::DbConnection,
-    ids: &[String],
-) -> Result<Vec<(Provision, OrganisationRow)>, ApiError> {
+/// A provision with its organisation.
+pub(super) type Listed = (Provision, OrganisationRow);
+
+pub(super) fn load(conn: &mut db::DbConnection, ids: &[String]) -> Result<Vec<Listed>, ApiError> {
     let mut orgs: HashMap<String, OrganisationRow> = HashMap::new();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
@@ -452,7 +455,7 @@ fn load(
 }
 
 /// HSDS leaves out what is unknown: its schemas type fields as strings, not as nullable.
-fn without_nulls(value: Value) -> Value {
+pub(super) fn without_nulls(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -467,47 +470,6 @@ fn without_nulls(value: Value) -> Value {
 
 fn json_response(value: &Value) -> HttpResponse {
     HttpResponse::Ok().json(without_nulls(value.clone()))
-}
-
-/// Streams every matching service as one JSON object per line, reading in batches.
-fn stream_services(state: web::Data<AppState>, filter: ServiceFilter) -> HttpResponse {
-    use futures_util::stream;
-    let body = stream::unfold(Some(String::new()), move |after| {
-        let state = state.clone();
-        let filter = filter.clone();
-        async move {
-            let after = after?;
-            let f = filter.clone();
-            let batch = state
-                .db(move |conn| {
-                    let ids = db::hsds::service_ids_after(conn, &f, &after, STREAM_BATCH)?;
-                    Ok((load(conn, &ids)?, ids.last().cloned()))
-                })
-                .await;
-            match batch {
-                Err(e) => Some((Err(actix_web::Error::from(e)), None)),
-                Ok((items, _)) if items.is_empty() => None,
-                Ok((items, last)) => {
-                    let cx = Context::new(&state.reference);
-                    let mut chunk = Vec::new();
-                    for (p, org) in &items {
-                        if serde_json::to_writer(
-                            &mut chunk,
-                            &without_nulls(service_json(&cx, p, org, true)),
-                        )
-                        .is_ok()
-                        {
-                            chunk.push(b'\n');
-                        }
-                    }
-                    Some((Ok(web::Bytes::from(chunk)), last))
-                }
-            }
-        }
-    });
-    HttpResponse::Ok()
-        .content_type("application/x-ndjson")
-        .streaming(body)
 }
 
 /// `GET /hsds/v3/`: the HSDS version, the profile and the API's definition.
@@ -526,7 +488,11 @@ pub async fn services(
     let ndjson = ndjson_wanted(&query, &mut e);
     e.finish(|| ()).map_err(ApiError::Invalid)?;
     if ndjson {
-        return Ok(stream_services(state, filter));
+        return Ok(super::exports::stream(
+            state,
+            filter,
+            super::exports::Format::Hsds,
+        ));
     }
     let (found, total) = state
         .db(move |conn| {

@@ -10,6 +10,7 @@ pub mod coverage;
 mod coverage_map;
 pub mod docs;
 pub mod etag;
+pub mod exports;
 pub mod health;
 mod history;
 pub mod hsds;
@@ -313,6 +314,10 @@ pub fn build_app(
                 .service(
                     resource("/provisions/{id}/verifications")
                         .route(web::post().to(provisions::verify_provision)),
+                )
+                .service(
+                    resource("/exports/provisions")
+                        .route(web::get().to(exports::export_provisions)),
                 )
                 .service(resource("/reports/stale").route(web::get().to(reports::stale_provisions)))
                 .service(

@@ -1,6 +1,7 @@
-//! The `sociale-kaart` command line: serve, migrate, seed, token, generate, coverage, openapi.
+//! The `sociale-kaart` command line: serve, migrate, seed, token, generate, export, coverage, openapi.
 
 pub mod coverage;
+pub mod export;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -66,6 +67,14 @@ enum Command {
         /// Seed of the generator: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Write every provision as CSV (the import columns), native NDJSON or HSDS 3.0 NDJSON.
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::api::exports::Format,
+        /// The file to write; standard output when left out.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
     },
     /// Print how the member municipalities of a region cover its basic set.
     Coverage {
@@ -164,6 +173,21 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
                 report.provisions,
                 report.organisations,
                 report.contracts,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Export { format, output } => {
+            let started = std::time::Instant::now();
+            let written = match output {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                    export::export(&settings, format, &mut file)?
+                }
+                None => export::export(&settings, format, &mut std::io::stdout().lock())?,
+            };
+            eprintln!(
+                "exported {written} provisions in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod contracts;
 mod coverage;
+mod exports;
 mod history;
 mod hsds;
 mod http;
