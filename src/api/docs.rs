@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    API_VERSION, alternatives, areas, categories, contracts, coverage, exports, history,
+    API_VERSION, alternatives, areas, categories, contracts, coverage, exports, history, imports,
     municipalities, organisations, provisions, referrals, regions, reports, search,
 };
 use crate::error::{InvalidParam, Problem};
@@ -35,6 +35,7 @@ use crate::error::{InvalidParam, Problem};
         search::list_provisions, provisions::create_provision, provisions::find_provision,
         provisions::replace_provision, provisions::patch_provision, provisions::delete_provision,
         provisions::verify_provision, reports::stale_provisions, exports::export_provisions,
+        imports::import_provisions, imports::import_template,
         contracts::list_contracts, contracts::create_contract, contracts::find_contract,
         contracts::replace_contract, contracts::patch_contract, contracts::delete_contract,
         coverage::find_basic_set, coverage::replace_basic_set, coverage::find_region_coverage,

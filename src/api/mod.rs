@@ -15,6 +15,7 @@ pub mod health;
 mod history;
 pub mod hsds;
 mod hygiene;
+pub mod imports;
 pub mod municipalities;
 pub mod organisations;
 pub mod paging;
@@ -314,6 +315,15 @@ pub fn build_app(
                 .service(
                     resource("/provisions/{id}/verifications")
                         .route(web::post().to(provisions::verify_provision)),
+                )
+                .service(
+                    resource("/imports")
+                        .app_data(web::PayloadConfig::new(imports::MAX_FILE_BYTES))
+                        .route(web::post().to(imports::import_provisions)),
+                )
+                .service(
+                    resource("/imports/template.csv")
+                        .route(web::get().to(imports::import_template)),
                 )
                 .service(
                     resource("/exports/provisions")

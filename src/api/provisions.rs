@@ -232,7 +232,7 @@ pub fn render(record: &ProvisionRecord) -> Result<Box<serde_json::value::RawValu
     serde_json::value::to_raw_value(&wire(record)).map_err(ApiError::internal)
 }
 
-fn input_of(p: &Provision) -> ProvisionInput {
+pub(super) fn input_of(p: &Provision) -> ProvisionInput {
     ProvisionInput {
         organisation_id: p.organisation_id,
         name: p.name.clone(),
@@ -455,7 +455,7 @@ fn location(
 }
 
 /// The municipalities a draft is tied to (for scope checks).
-fn ties(reference: &Reference, d: &ProvisionDraft) -> Vec<String> {
+pub(super) fn ties(reference: &Reference, d: &ProvisionDraft) -> Vec<String> {
     d.municipalities(|a| {
         reference
             .areas
@@ -464,7 +464,7 @@ fn ties(reference: &Reference, d: &ProvisionDraft) -> Vec<String> {
     })
 }
 
-fn record_of(
+pub(super) fn record_of(
     id: &str,
     d: &ProvisionDraft,
     version: i64,

@@ -1,7 +1,9 @@
-//! The `sociale-kaart` command line: serve, migrate, seed, token, generate, export, coverage, openapi.
+//! The `sociale-kaart` command line: serve, migrate, seed, token, generate, import, export,
+//! coverage, openapi.
 
 pub mod coverage;
 pub mod export;
+pub mod import;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -67,6 +69,16 @@ enum Command {
         /// Seed of the generator: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Import provisions from a CSV file (the export's columns): all rows or none.
+    Import {
+        file: std::path::PathBuf,
+        /// Check everything and report, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the problems as CSV (row, column, message) to this file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
     },
     /// Write every provision as CSV (the import columns), native NDJSON or HSDS 3.0 NDJSON.
     Export {
@@ -176,6 +188,22 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Import {
+            file,
+            dry_run,
+            report,
+        } => {
+            let outcome = import::import(&settings, &file, dry_run)?;
+            import::print(&outcome, &mut std::io::stdout().lock())?;
+            if let Some(path) = report {
+                import::write_errors(&outcome, &path)?;
+            }
+            if outcome.errors.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{} problem(s) in {}", outcome.errors.len(), file.display()).into())
+            }
         }
         Command::Export { format, output } => {
             let started = std::time::Instant::now();

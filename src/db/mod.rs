@@ -4,6 +4,7 @@ pub mod basic_sets;
 pub mod changes;
 pub mod demo;
 pub mod hsds;
+pub mod imports;
 pub mod reference;
 pub mod referrals;
 pub mod registry;

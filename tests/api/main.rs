@@ -11,6 +11,7 @@ mod exports;
 mod history;
 mod hsds;
 mod http;
+mod imports;
 mod instances;
 mod openapi;
 mod organisations;

@@ -1,0 +1,358 @@
+//! Bulk import from the export's CSV: all or nothing, problems per row and column, dry runs,
+//! idempotent by id, probable duplicates, and an export → import round trip.
+
+use actix_web::http::Method;
+use diesel::connection::SimpleConnection;
+use serde_json::Value;
+use sociale_kaart::api::exports::CSV_COLUMNS;
+
+use crate::helpers::{Reply, TestApp, admin, editor, spawn_app, token};
+
+async fn import(app: &TestApp, csv: &str, query: &str, token: Option<&str>) -> Reply {
+    let mut call = app.call(Method::POST, &format!("/api/v1/imports{query}"));
+    if let Some(t) = token {
+        call = call.token(t);
+    }
+    call.raw("text/csv", csv.to_owned()).send().await
+}
+
+/// Removes every organisation, provision, contract and referral: an empty registry with the
+/// reference data.
+fn empty_registry(app: &TestApp) {
+    let mut conn = app.state.pool.get().expect("connection");
+    conn.batch_execute(
+        "DELETE FROM referrals; DELETE FROM contract_categories; DELETE FROM contracts;
+         DELETE FROM provision_categories; DELETE FROM provision_locations;
+         DELETE FROM provision_service_areas; DELETE FROM provisions; DELETE FROM organisations;",
+    )
+    .expect("empty the registry");
+}
+
+/// The export's rows without `verifiedAt` (importing is not verifying), sorted.
+fn comparable(csv: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let skip = ["verifiedAt"];
+    let keep: Vec<usize> = (0..CSV_COLUMNS.len())
+        .filter(|i| !skip.contains(&CSV_COLUMNS[*i]))
+        .collect();
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            keep.iter().map(|&i| r[i].to_owned()).collect()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn template_row(id: &str, name: &str, postcode: &str, point: &str) -> String {
+    format!(
+        "{id},,Stichting Import,11223344,,{name},,opvoedondersteuning,open,active,0,18,true,,nl,,,,monday 09:00-12:00,municipality:GM0748,Kade,1,{postcode},Bergen op Zoom,{point},\n"
+    )
+}
+
+fn header() -> String {
+    format!("{}\n", CSV_COLUMNS.join(","))
+}
+
+#[actix_web::test]
+async fn an_export_imported_into_an_empty_registry_gives_the_same_export() {
+    let app = spawn_app().await;
+    let exported = app.get("/api/v1/exports/provisions?format=csv").await.text;
+    let before = comparable(&exported);
+    assert!(before.len() > 500);
+    empty_registry(&app);
+    assert_eq!(
+        comparable(&app.get("/api/v1/exports/provisions?format=csv").await.text).len(),
+        0
+    );
+
+    let report = import(&app, &exported, "", Some(&admin())).await;
+    assert_eq!(
+        report.status,
+        200,
+        "{}",
+        &report.text[..report.text.len().min(2000)]
+    );
+    assert_eq!(report.body["applied"], true);
+    assert_eq!(report.body["created"].as_u64(), Some(before.len() as u64));
+    let after = app.get("/api/v1/exports/provisions?format=csv").await.text;
+    assert_eq!(
+        comparable(&after),
+        before,
+        "the same provisions, field by field"
+    );
+
+    // Importing the same file again changes nothing.
+    let changes = app.count("changes");
+    let again = import(&app, &exported, "", Some(&admin())).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["unchanged"].as_u64(), Some(before.len() as u64));
+    assert_eq!(
+        (again.body["created"].clone(), again.body["updated"].clone()),
+        (Value::from(0), Value::from(0))
+    );
+    assert_eq!(app.count("changes"), changes, "not even a change-log row");
+    // Search finds imported provisions at once.
+    let found = app.get("/api/v1/provisions?postcode=4611").await;
+    assert!(found.body["total"].as_i64().expect("total") > 0);
+}
+
+#[actix_web::test]
+async fn a_file_with_problems_is_refused_per_row_and_column_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let before = app.counts();
+    let bad = format!(
+        "{}{}{}{}{}",
+        header(),
+        template_row("A-1", "Goed", "4611 AA", "51.495 4.287"),
+        template_row("A-2", "Slechte postcode", "46", "51.495 4.287"),
+        template_row("A-3", "Geen punt", "4611 AA", "hier"),
+        template_row("A-1", "Dubbel", "4611 AA", "51.495 4.287"),
+    )
+    .replace(
+        "A-3,,Stichting Import,11223344,,Geen punt,,opvoedondersteuning",
+        "A-3,,Stichting Import,11223344,,Geen punt,,geen-categorie",
+    );
+    let reply = import(&app, &bad, "", Some(&admin())).await;
+    reply.assert_problem(400);
+    let fields = reply.invalid_fields();
+    for expected in [
+        "rows[3].locationPostcodes",
+        "rows[4].locationPoints",
+        "rows[4].categories",
+        "rows[5].id",
+    ] {
+        assert!(
+            fields.contains(&expected.to_owned()),
+            "{expected} in {fields:?}"
+        );
+    }
+    assert!(
+        !fields.iter().any(|f| f.starts_with("rows[2].")),
+        "row 2 is fine: {fields:?}"
+    );
+    assert_eq!(app.counts(), before, "nothing was written");
+
+    let as_csv = app
+        .call(Method::POST, "/api/v1/imports")
+        .token(&admin())
+        .header("Accept", "text/csv")
+        .raw("text/csv", bad.clone())
+        .send()
+        .await;
+    assert_eq!(as_csv.status, 400);
+    assert!(
+        as_csv.text.starts_with("row,column,message\n"),
+        "{}",
+        as_csv.text
+    );
+    assert!(
+        as_csv.text.contains("3,locationPostcodes,"),
+        "{}",
+        as_csv.text
+    );
+
+    let unknown = import(&app, "id,name,shoeSize\n1,x,44\n", "", Some(&admin())).await;
+    unknown.assert_problem(400);
+    assert!(
+        unknown
+            .invalid_fields()
+            .contains(&"rows[1].shoeSize".to_owned())
+    );
+    import(&app, &header(), "", Some(&admin()))
+        .await
+        .assert_problem(400);
+
+    // Who may import.
+    let good = format!(
+        "{}{}",
+        header(),
+        template_row("B-1", "Inloop", "4611 AA", "51.495 4.287")
+    );
+    import(&app, &good, "", None).await.assert_problem(401);
+    import(
+        &app,
+        &good,
+        "",
+        Some(&token(
+            sociale_kaart::domain::access::Role::Professional,
+            &["GM0748"],
+        )),
+    )
+    .await
+    .assert_problem(403);
+    let elsewhere = import(&app, &good, "", Some(&editor("GM1674"))).await;
+    elsewhere.assert_problem(400);
+    assert!(
+        elsewhere
+            .invalid_fields()
+            .contains(&"rows[2].serviceAreas".to_owned())
+    );
+    let wrong_type = app
+        .call(Method::POST, "/api/v1/imports")
+        .token(&admin())
+        .json(&serde_json::json!({}))
+        .send()
+        .await;
+    wrong_type.assert_problem(415);
+    assert_eq!(app.counts(), before, "still nothing written");
+
+    // A dry run reports and writes nothing; then the editor of the municipality imports it.
+    let dry = import(&app, &good, "?dryRun=true", Some(&editor("GM0748"))).await;
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(
+        (
+            dry.body["dryRun"].clone(),
+            dry.body["applied"].clone(),
+            dry.body["created"].clone()
+        ),
+        (Value::from(true), Value::from(false), Value::from(1))
+    );
+    assert_eq!(app.counts(), before);
+    let done = import(&app, &good, "", Some(&editor("GM0748"))).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.body["organisationsCreated"], 1);
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::from_u128(0x3f6e_9b1c_0d42_4a7e_8c15_6b2d_e9a0_71c4),
+        b"provision:B-1",
+    );
+    let stored = app.get(&format!("/api/v1/provisions/{id}")).await;
+    assert_eq!(stored.status, 200, "the id is derived from the row's id");
+    assert_eq!(
+        stored.body["verifiedAt"],
+        Value::Null,
+        "importing is not checking"
+    );
+    assert_eq!(stored.body["source"], "import");
+}
+
+#[actix_web::test]
+async fn probable_duplicates_are_reported() {
+    let app = spawn_app().await;
+    let template = app.get("/api/v1/imports/template.csv").await;
+    assert_eq!(template.status, 200);
+    let mut lines = template.text.lines();
+    assert_eq!(lines.next(), Some(CSV_COLUMNS.join(",").as_str()));
+    let first = import(&app, &template.text, "?dryRun=true", Some(&admin())).await;
+    assert_eq!(
+        first.status, 200,
+        "the template's example imports: {}",
+        first.text
+    );
+
+    let file = format!(
+        "{}{}{}{}",
+        header(),
+        template_row("D-1", "Opvoedpunt De Kade", "4611 AA", "51.495 4.287"),
+        template_row("D-2", "Opvoedpunt De Kade", "4611 AA", "51.495 4.287"),
+        template_row("D-3", "Opvoedpunt Kade", "4611 AB", "51.4951 4.2871"),
+    );
+    let report = import(&app, &file, "", Some(&admin())).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let dups: Vec<(u64, String, String)> = report.body["duplicates"]
+        .as_array()
+        .expect("duplicates")
+        .iter()
+        .map(|d| {
+            (
+                d["row"].as_u64().unwrap_or(0),
+                d["sameAs"].as_str().unwrap_or("").to_owned(),
+                d["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        dups.contains(&(
+            3,
+            "row 2".into(),
+            "the same name at the same address".into()
+        )),
+        "{dups:?}"
+    );
+    assert!(
+        dups.contains(&(4, "row 2".into(), "a similar name within 50 m".into())),
+        "{dups:?}"
+    );
+    // Against what is stored: the same again under other ids.
+    let again = file.replace("D-", "E-");
+    let report = import(&app, &again, "?dryRun=true", Some(&admin())).await;
+    let stored_matches = report.body["duplicates"]
+        .as_array()
+        .expect("duplicates")
+        .iter()
+        .filter(|d| d["sameAs"].as_str().is_some_and(|s| !s.starts_with("row")))
+        .count();
+    assert!(stored_matches >= 3, "{}", report.text);
+}
+
+#[test]
+fn the_command_line_imports_with_a_dry_run_and_a_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("import.db");
+    std::fs::copy(crate::helpers::sqlite_template(), &db).expect("copy the template");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sociale-kaart"))
+            .args(args)
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("SOCIALE_KAART_DATA_DIR", dir.path())
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{}{}",
+            header(),
+            template_row("C-1", "Inloop", "4611 AA", "51.495 4.287")
+        ),
+    )
+    .expect("write");
+    let (ok, out, err) = run(&["import", good.to_str().expect("path"), "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 rows checked (dry run, nothing written): 1 created"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["import", good.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 rows imported: 1 created"), "{out}");
+    let (ok, out, _) = run(&["import", good.to_str().expect("path")]);
+    assert!(ok && out.contains("1 unchanged"), "{out}");
+
+    let bad = dir.path().join("bad.csv");
+    let errors = dir.path().join("errors.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{}{}",
+            header(),
+            template_row("C-2", "Fout", "46", "51.495 4.287")
+        ),
+    )
+    .expect("write");
+    let (ok, out, err) = run(&[
+        "import",
+        bad.to_str().expect("path"),
+        "--report",
+        errors.to_str().expect("path"),
+    ]);
+    assert!(!ok, "a file with problems fails: {out}");
+    assert!(
+        out.contains("NOT imported") && out.contains("row 2 locationPostcodes"),
+        "{out}"
+    );
+    assert!(err.contains("1 problem(s)"), "{err}");
+    let report = std::fs::read_to_string(&errors).expect("the report");
+    assert!(
+        report.starts_with("row,column,message\n2,locationPostcodes,"),
+        "{report}"
+    );
+}
