@@ -90,6 +90,11 @@ struct OrganisationRef {
     name: String,
     kvk: Option<String>,
     agb: Option<String>,
+    /// What an HSDS file tells besides (a CSV row has none of these).
+    description: Option<String>,
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
 }
 
 /// A row read: its provision id, its organisation, and the provision as the API would take it.
@@ -358,6 +363,10 @@ pub(crate) fn read_csv(text: &str, reference: &Reference) -> (Vec<RowOk>, Vec<Ro
             name: r.cell("organisationName").trim().to_owned(),
             kvk: optional(r.cell("organisationKvkNumber")),
             agb: optional(r.cell("organisationAgbCode")),
+            description: None,
+            website: None,
+            email: None,
+            phone: None,
         };
         if organisation_id.is_some() && organisation.id.is_none() {
             r.fail("organisationId", "not a UUID");
@@ -415,6 +424,321 @@ pub(crate) fn read_csv(text: &str, reference: &Reference) -> (Vec<RowOk>, Vec<Ro
 
 /// A row that passed the checks.
 pub(crate) struct RowOk(Row);
+
+/// The file formats the importer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    /// The export's CSV columns.
+    Csv,
+    /// HSDS 3.0 services: a JSON array, an HSDS page (`contents`), one service, or NDJSON.
+    Hsds,
+}
+
+/// The services of an HSDS file, each with its number (line or position, from 1).
+fn hsds_services(text: &str) -> Result<Vec<(usize, serde_json::Value)>, RowError> {
+    use serde_json::Value;
+    let whole = |e: serde_json::Error, row: usize| RowError {
+        row,
+        column: String::new(),
+        message: format!("not HSDS JSON: {e}"),
+    };
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(Value::Array(items)) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i + 1, v))
+            .collect()),
+        Ok(Value::Object(mut page)) if page.contains_key("contents") => {
+            match page.remove("contents") {
+                Some(Value::Array(items)) => Ok(items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (i + 1, v))
+                    .collect()),
+                _ => Err(RowError {
+                    row: 1,
+                    column: "contents".into(),
+                    message: "not a list of services".into(),
+                }),
+            }
+        }
+        Ok(one @ Value::Object(_)) => Ok(vec![(1, one)]),
+        Ok(_) => Err(RowError {
+            row: 1,
+            column: String::new(),
+            message: "not a service, a list or a page of services".into(),
+        }),
+        // More than one JSON value: NDJSON, one service per line.
+        Err(_) => trimmed
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map(|v| (i + 1, v))
+                    .map_err(|e| whole(e, i + 1))
+            })
+            .collect(),
+    }
+}
+
+/// One HSDS service as the provision the API would take (the profile of docs/hsds-profile.md,
+/// read back), with its key and organisation.
+fn hsds_row(
+    number: usize,
+    s: &serde_json::Value,
+    reference: &Reference,
+    errors: &mut Vec<RowError>,
+) -> Option<Row> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    let mut fail = |column: &str, message: String| {
+        errors.push(RowError {
+            row: number,
+            column: column.to_owned(),
+            message,
+        });
+    };
+    let Some(key) = text(&s["id"]).filter(|k| !k.is_empty() && k.len() <= 100) else {
+        fail(
+            "id",
+            "every service needs an id (at most 100 characters)".into(),
+        );
+        return None;
+    };
+    let org = &s["organization"];
+    let identifier = |scheme: &str| {
+        org["organization_identifiers"].as_array().and_then(|ids| {
+            ids.iter()
+                .find(|i| i["identifier_scheme"] == scheme)
+                .and_then(|i| text(&i["identifier"]))
+        })
+    };
+    let organisation = OrganisationRef {
+        id: text(&s["organization_id"])
+            .or_else(|| text(&org["id"]))
+            .and_then(|i| Uuid::parse_str(&i).ok()),
+        name: text(&org["name"]).unwrap_or_default(),
+        kvk: identifier("NL-KVK"),
+        agb: identifier("NL-AGB"),
+        description: text(&org["description"]).filter(|d| !d.is_empty()),
+        website: text(&org["website"]),
+        email: text(&org["email"]),
+        phone: text(&org["phones"][0]["number"]),
+    };
+    if organisation.id.is_none() && organisation.name.is_empty() {
+        fail(
+            "organization",
+            "the service names no organization (organization.name)".into(),
+        );
+    }
+    let terms: Vec<String> = s["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| text(&a["taxonomy_term"]["code"]))
+        .collect();
+    let categories: Vec<String> = terms
+        .iter()
+        .filter(|t| reference.categories.contains_key(*t))
+        .cloned()
+        .collect();
+    let access = terms
+        .iter()
+        .find(|t| *t == "open" || *t == "indicated")
+        .cloned()
+        .or_else(|| {
+            categories
+                .first()
+                .and_then(|c| reference.categories.get(c))
+                .map(|c| c.access.clone())
+        })
+        .unwrap_or_default();
+    let day = |code: &str| -> Option<&'static str> {
+        Some(match code {
+            "MO" => "monday",
+            "TU" => "tuesday",
+            "WE" => "wednesday",
+            "TH" => "thursday",
+            "FR" => "friday",
+            "SA" => "saturday",
+            "SU" => "sunday",
+            _ => return None,
+        })
+    };
+    let hhmm = |v: &serde_json::Value| text(v).map(|t| t.chars().take(5).collect::<String>());
+    let mut opening_hours = Vec::new();
+    for sch in s["schedules"].as_array().into_iter().flatten() {
+        let days = text(&sch["byday"]).unwrap_or_default();
+        for d in days.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            match (day(d), hhmm(&sch["opens_at"]), hhmm(&sch["closes_at"])) {
+                (Some(day), Some(opens), Some(closes)) => opening_hours.push(OpeningPeriod {
+                    day: day.into(),
+                    opens,
+                    closes,
+                }),
+                _ => fail(
+                    "schedules",
+                    format!("'{d}' with opens_at and closes_at is not a weekly opening time"),
+                ),
+            }
+        }
+    }
+    let mut locations = Vec::new();
+    for sal in s["service_at_locations"].as_array().into_iter().flatten() {
+        let l = &sal["location"];
+        let a = &l["addresses"][0];
+        let line = text(&a["address_1"]).unwrap_or_default();
+        let (street, house_number) = line
+            .rsplit_once(' ')
+            .map_or((line.clone(), String::new()), |(s, h)| {
+                (s.to_owned(), h.to_owned())
+            });
+        match (l["latitude"].as_f64(), l["longitude"].as_f64()) {
+            (Some(lat), Some(lon)) => locations.push(LocationInput {
+                name: text(&l["name"]).filter(|n| Some(n) != text(&s["name"]).as_ref()),
+                street,
+                house_number,
+                postcode: text(&a["postal_code"]).unwrap_or_default(),
+                city: text(&a["city"]).unwrap_or_default(),
+                lat,
+                lon,
+            }),
+            _ => fail(
+                "service_at_locations",
+                "a location needs latitude and longitude".into(),
+            ),
+        }
+    }
+    let mut service_areas = Vec::new();
+    for area in s["service_areas"].as_array().into_iter().flatten() {
+        let uri = text(&area["uri"]).unwrap_or_default();
+        let parsed = uri
+            .strip_prefix("urn:cbs:")
+            .and_then(|rest| rest.split_once(':'));
+        match parsed {
+            Some(("land", _)) => service_areas.push(ServiceAreaInput {
+                scope: "national".into(),
+                code: None,
+            }),
+            Some((kind, code)) => {
+                let scope = match kind {
+                    "gemeente" => "municipality",
+                    "wijk" => "area",
+                    "jeugdzorgregio" => "region",
+                    other => other,
+                };
+                service_areas.push(ServiceAreaInput {
+                    scope: scope.into(),
+                    code: Some(code.into()),
+                });
+            }
+            None => fail(
+                "service_areas",
+                format!("'{uri}' is not a CBS code (urn:cbs:gemeente:GM0748, …)"),
+            ),
+        }
+    }
+    let costs = s["cost_options"].as_array().cloned().unwrap_or_default();
+    let input = ProvisionInput {
+        organisation_id: organisation.id.unwrap_or_default(),
+        name: text(&s["name"]).unwrap_or_default(),
+        description: text(&s["description"]),
+        categories,
+        access,
+        status: text(&s["status"]),
+        min_age: s["minimum_age"].as_i64().unwrap_or(0),
+        max_age: s["maximum_age"].as_i64().unwrap_or(27),
+        free_of_charge: costs.iter().any(|c| c["amount"].as_f64() == Some(0.0)),
+        cost_description: text(&s["fees_description"]),
+        languages: Some(
+            s["languages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| text(&l["code"]))
+                .collect::<Vec<_>>(),
+        )
+        .filter(|l| !l.is_empty()),
+        website: text(&s["url"]),
+        email: text(&s["email"]),
+        phone: text(&s["phones"][0]["number"]),
+        opening_hours: Some(opening_hours),
+        locations: Some(locations),
+        service_areas,
+        source: Some("import".into()),
+    };
+    if let Err(ApiError::Invalid(fields)) = input.parse(reference) {
+        for f in fields {
+            fail(&f.field, f.message);
+        }
+    }
+    Some(Row {
+        number,
+        id: provision_id(&key),
+        organisation,
+        input,
+    })
+}
+
+/// Reads an HSDS file into rows; the error columns are the native fields (`locations[0].postcode`).
+fn read_hsds(text: &str, reference: &Reference) -> (Vec<RowOk>, Vec<RowError>) {
+    let services = match hsds_services(text) {
+        Ok(s) => s,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for (number, service) in &services {
+        let before = errors.len();
+        let row = hsds_row(*number, service, reference, &mut errors);
+        if let Some(row) = row {
+            if let Some(first) = keys.insert(row.id.clone(), *number) {
+                errors.push(RowError {
+                    row: *number,
+                    column: "id".into(),
+                    message: format!("the id is also on row {first}"),
+                });
+            } else if errors.len() == before {
+                rows.push(RowOk(row));
+            }
+        }
+    }
+    if services.is_empty() {
+        errors.push(RowError {
+            row: 1,
+            column: String::new(),
+            message: "the file has no services".into(),
+        });
+    }
+    (rows, errors)
+}
+
+/// Reads a file of `format`: the rows that passed, every problem, and how many rows it has.
+fn read(
+    format: FileFormat,
+    text: &str,
+    reference: &Reference,
+) -> (Vec<RowOk>, Vec<RowError>, usize) {
+    let (rows, errors) = match format {
+        FileFormat::Csv => read_csv(text, reference),
+        FileFormat::Hsds => read_hsds(text, reference),
+    };
+    let first = match format {
+        FileFormat::Csv => 2,
+        FileFormat::Hsds => 1,
+    };
+    let mut failed: Vec<usize> = errors
+        .iter()
+        .map(|e| e.row)
+        .filter(|r| *r >= first)
+        .collect();
+    failed.sort_unstable();
+    failed.dedup();
+    let total = rows.len() + failed.len();
+    (rows, errors, total)
+}
 
 /// Names compared loosely: folded words, one set within the other or mostly shared.
 fn similar(a: &str, b: &str) -> bool {
@@ -558,10 +882,10 @@ fn organisation(
         name: org.name.clone(),
         kvk_number: org.kvk.clone(),
         agb_code: org.agb.clone(),
-        description: None,
-        website: None,
-        email: None,
-        phone: None,
+        description: org.description.clone(),
+        website: org.website.clone(),
+        email: org.email.clone(),
+        phone: org.phone.clone(),
         source: "import".into(),
         version: 1,
         created_at: now.clone(),
@@ -637,19 +961,30 @@ fn write_row(
     Ok(outcome)
 }
 
+/// A file to import, and whether only to check it.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportFile<'a> {
+    pub text: &'a str,
+    pub format: FileFormat,
+    pub dry_run: bool,
+}
+
 /// Writes the rows in one transaction (or, for a dry run, works it all out and rolls back).
 /// With `principal`, every row must be within its scope. Any problem: nothing is written.
 pub fn apply(
     conn: &mut DbConnection,
     reference: &Reference,
-    text: &str,
-    dry_run: bool,
+    file: ImportFile<'_>,
     principal: Option<&Principal>,
     actor: &Actor,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, ApiError> {
-    let (rows, mut errors) = read_csv(text, reference);
-    let total = rows.len() + errors.iter().filter(|e| e.row > 1).count();
+    let ImportFile {
+        text,
+        format,
+        dry_run,
+    } = file;
+    let (rows, mut errors, total) = read(format, text, reference);
     let mut report = ImportReport {
         dry_run,
         rows: total,
@@ -749,13 +1084,15 @@ pub fn errors_csv(errors: &[RowError]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// Imports provisions from a CSV body (the columns of `GET /imports/template.csv`): admins, and
+/// Imports provisions from a CSV body (the columns of `GET /imports/template.csv`) or HSDS 3.0
+/// services (JSON or NDJSON): admins, and
 /// municipality editors for provisions within their municipalities. All rows or none; with
 /// `?dryRun=true` nothing is written. A file with problems answers 400 with every problem per row
 /// and column (as CSV with `Accept: text/csv`).
 #[utoipa::path(post, path = "/imports", tag = "provisions", operation_id = "import_provisions",
     params(ImportQuery), security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
+    request_body(description = "A CSV file (the template's columns), or HSDS 3.0 services as JSON (a list, a page or one) or NDJSON",
+        content((String = "text/csv"), (String = "application/json"), (String = "application/x-ndjson"))),
     responses(
         (status = 200, description = "Imported (or, for a dry run, checked): what was created, updated and left unchanged, and probable duplicates", body = ImportReport),
         (status = 400, description = "Problems in the file, per row and column; nothing was written")))]
@@ -766,16 +1103,22 @@ pub async fn import_provisions(
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let is_csv = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv"));
-    if !is_csv {
+        .unwrap_or_default();
+    let format = if content_type.starts_with("text/csv") {
+        FileFormat::Csv
+    } else if content_type.starts_with("application/json")
+        || content_type.starts_with("application/x-ndjson")
+    {
+        FileFormat::Hsds
+    } else {
         return Err(ApiError::UnsupportedMediaType(
-            "send the file as text/csv (the columns of /api/v1/imports/template.csv)".into(),
+            "send a CSV file as text/csv (the columns of /api/v1/imports/template.csv), or HSDS 3.0 services as application/json or application/x-ndjson".into(),
         ));
-    }
+    };
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::BadRequest("the file is not UTF-8 text".into()))?;
     let principal = principal.0;
@@ -794,8 +1137,11 @@ pub async fn import_provisions(
             apply(
                 conn,
                 &reference,
-                &text,
-                dry_run,
+                ImportFile {
+                    text: &text,
+                    format,
+                    dry_run,
+                },
                 Some(&principal),
                 &actor,
                 &mut |_, _| {},

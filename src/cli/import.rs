@@ -1,10 +1,11 @@
-//! `sociale-kaart import FILE.csv [--dry-run] [--report errors.csv]`: the file's provisions in,
+//! `sociale-kaart import FILE [--format csv|hsds] [--dry-run] [--report errors.csv]`: the file's
+//! provisions (CSV, or HSDS 3.0 JSON/NDJSON) in,
 //! all or nothing, with a progress bar on a terminal and every problem per row and column.
 
 use std::io::{IsTerminal, Write};
 
 use super::AnyError;
-use crate::api::imports::{ImportReport, apply, errors_csv};
+use crate::api::imports::{FileFormat, ImportFile, ImportReport, apply, errors_csv};
 use crate::config::Settings;
 use crate::db;
 use crate::db::changes::Actor;
@@ -32,9 +33,18 @@ fn progress_bar() -> impl FnMut(usize, usize) {
 }
 
 /// Imports `path`; returns the report (errors included: the caller decides the exit code).
+/// The format of a file: given, or by its extension (`.json` and `.ndjson` are HSDS).
+pub fn format_of(path: &std::path::Path, given: Option<FileFormat>) -> FileFormat {
+    given.unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()) {
+        Some("json" | "ndjson" | "jsonl") => FileFormat::Hsds,
+        _ => FileFormat::Csv,
+    })
+}
+
 pub fn import(
     settings: &Settings,
     path: &std::path::Path,
+    format: FileFormat,
     dry_run: bool,
 ) -> Result<ImportReport, AnyError> {
     let text = std::fs::read_to_string(path)?;
@@ -50,8 +60,11 @@ pub fn import(
     Ok(apply(
         &mut conn,
         &reference,
-        &text,
-        dry_run,
+        ImportFile {
+            text: &text,
+            format,
+            dry_run,
+        },
         None,
         &actor,
         &mut progress,

@@ -70,9 +70,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Import provisions from a CSV file (the export's columns): all rows or none.
+    /// Import provisions from a CSV file (the export's columns) or HSDS 3.0 services (JSON or
+    /// NDJSON): all rows or none.
     Import {
         file: std::path::PathBuf,
+        /// `csv` or `hsds`; by default from the extension (.json, .ndjson: hsds).
+        #[arg(long, value_enum)]
+        format: Option<crate::api::imports::FileFormat>,
         /// Check everything and report, without writing.
         #[arg(long)]
         dry_run: bool,
@@ -191,10 +195,12 @@ fn execute(cli: Cli) -> Result<(), AnyError> {
         }
         Command::Import {
             file,
+            format,
             dry_run,
             report,
         } => {
-            let outcome = import::import(&settings, &file, dry_run)?;
+            let format = import::format_of(&file, format);
+            let outcome = import::import(&settings, &file, format, dry_run)?;
             import::print(&outcome, &mut std::io::stdout().lock())?;
             if let Some(path) = report {
                 import::write_errors(&outcome, &path)?;
