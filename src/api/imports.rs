@@ -807,11 +807,52 @@ fn duplicates(conn: &mut DbConnection, rows: &[RowOk]) -> Result<Vec<Duplicate>,
             point: (lat, lon),
         })
         .collect();
+    // Stored places first, then the rows in order, each compared with what came before it:
+    // the places in its own and the neighbouring grid cells (about 55 m), and those at its
+    // address. Linear in the file, however large.
+    #[derive(Default)]
+    struct Seen {
+        places: Vec<Place>,
+        grid: HashMap<(i64, i64), Vec<usize>>,
+        at: HashMap<String, Vec<usize>>,
+    }
+    fn cell(p: (f64, f64)) -> (i64, i64) {
+        ((p.0 / 0.0005).floor() as i64, (p.1 / 0.0008).floor() as i64)
+    }
+    impl Seen {
+        fn add(&mut self, place: Place) {
+            let i = self.places.len();
+            self.grid.entry(cell(place.point)).or_default().push(i);
+            self.at.entry(place.address.clone()).or_default().push(i);
+            self.places.push(place);
+        }
+        fn around(&self, a: &Place) -> Vec<&Place> {
+            let (x, y) = cell(a.point);
+            let mut found: Vec<usize> = (-1..=1)
+                .flat_map(|dx| (-1..=1).map(move |dy| (x + dx, y + dy)))
+                .filter_map(|c| self.grid.get(&c))
+                .chain(self.at.get(&a.address))
+                .flatten()
+                .copied()
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            found.into_iter().map(|i| &self.places[i]).collect()
+        }
+    }
+    let mut seen = Seen::default();
+    for place in stored {
+        seen.add(place);
+    }
     let mut out: Vec<Duplicate> = Vec::new();
-    for (i, (row, a)) in places.iter().enumerate() {
-        let earlier = places[..i].iter().map(|(_, p)| p);
-        for b in earlier.chain(stored.iter()) {
-            if a.id == b.id || out.iter().any(|d| d.row == *row && d.same_as == b.label) {
+    for (row, a) in places {
+        for b in seen.around(&a) {
+            let reported = out
+                .iter()
+                .rev()
+                .take_while(|d| d.row == row)
+                .any(|d| d.same_as == b.label);
+            if a.id == b.id || reported {
                 continue;
             }
             let reason = if a.address == b.address && fold(&a.name) == fold(&b.name) {
@@ -822,11 +863,12 @@ fn duplicates(conn: &mut DbConnection, rows: &[RowOk]) -> Result<Vec<Duplicate>,
                 continue;
             };
             out.push(Duplicate {
-                row: *row,
+                row,
                 same_as: b.label.clone(),
                 reason: reason.into(),
             });
         }
+        seen.add(a);
     }
     Ok(out)
 }
@@ -1004,16 +1046,22 @@ pub fn apply(
     let outcome = db::write_transaction(conn, |conn| -> Result<ImportReport, Stop> {
         let fail = Stop::Failed;
         report.duplicates = duplicates(conn, &rows).map_err(fail)?;
+        // Rows of one organisation find (or register) it once.
+        let mut organisations: HashMap<String, Result<String, String>> = HashMap::new();
         for (done, RowOk(row)) in rows.iter().enumerate() {
             progress(done + 1, rows.len());
-            let org = match organisation(
-                conn,
-                &row.organisation,
-                actor,
-                &mut report.organisations_created,
-            )
-            .map_err(fail)?
-            {
+            let o = &row.organisation;
+            let key = format!("{:?}|{:?}|{}", o.id, o.kvk, o.name);
+            let found = match organisations.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = organisation(conn, o, actor, &mut report.organisations_created)
+                        .map_err(fail)?;
+                    organisations.insert(key, found.clone());
+                    found
+                }
+            };
+            let org = match found {
                 Ok(id) => id,
                 Err(message) => {
                     errors.push(RowError {
