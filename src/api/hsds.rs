@@ -436,22 +436,28 @@ fn service_filter(state: &AppState, q: &ListQuery, e: &mut FieldErrors) -> Servi
 pub(super) type Listed = (Provision, OrganisationRow);
 
 pub(super) fn load(conn: &mut db::DbConnection, ids: &[String]) -> Result<Vec<Listed>, ApiError> {
-    let mut orgs: HashMap<String, OrganisationRow> = HashMap::new();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(record) = reg::find_provision(conn, id)? else {
-            continue;
-        };
-        let org_id = record.row.organisation_id.clone();
-        if !orgs.contains_key(&org_id) {
-            let Some(org) = reg::find_organisation(conn, &org_id)? else {
-                continue;
-            };
-            orgs.insert(org_id.clone(), org);
-        }
-        out.push((provision_wire(&record), orgs[&org_id].clone()));
-    }
-    Ok(out)
+    let mut records: HashMap<String, _> = reg::find_provisions(conn, ids)?
+        .into_iter()
+        .map(|r| (r.row.id.clone(), r))
+        .collect();
+    let mut org_ids: Vec<String> = records
+        .values()
+        .map(|r| r.row.organisation_id.clone())
+        .collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let orgs: HashMap<String, OrganisationRow> = reg::find_organisations(conn, &org_ids)?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    Ok(ids
+        .iter()
+        .filter_map(|id| records.remove(id))
+        .filter_map(|r| {
+            let org = orgs.get(&r.row.organisation_id)?.clone();
+            Some((provision_wire(&r), org))
+        })
+        .collect())
 }
 
 /// HSDS leaves out what is unknown: its schemas type fields as strings, not as nullable.

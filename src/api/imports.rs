@@ -23,6 +23,7 @@ use crate::db::registry::{self as reg, OrganisationFilter, PageRequest};
 use crate::db::rows::OrganisationRow;
 use crate::db::{self, DbConnection};
 use crate::domain::access::Principal;
+use crate::domain::registry::ProvisionDraft;
 use crate::domain::text::fold;
 use crate::error::ApiError;
 use crate::index::Reference;
@@ -104,6 +105,23 @@ struct Row {
     id: String,
     organisation: OrganisationRef,
     input: ProvisionInput,
+    /// The input checked once; its organisation is filled in when the row is written.
+    draft: ProvisionDraft,
+}
+
+/// Checks an input as the API does: the draft, or every field problem.
+fn checked(
+    input: &ProvisionInput,
+    reference: &Reference,
+) -> Result<ProvisionDraft, Vec<crate::domain::FieldError>> {
+    match input.parse(reference) {
+        Ok(draft) => Ok(draft),
+        Err(ApiError::Invalid(fields)) => Err(fields),
+        Err(other) => Err(vec![crate::domain::FieldError {
+            field: "name".into(),
+            message: other.to_string(),
+        }]),
+    }
 }
 
 /// The id a row's provision gets: the key itself when it is a UUID (an exported file), else one
@@ -396,19 +414,22 @@ pub(crate) fn read_csv(text: &str, reference: &Reference) -> (Vec<RowOk>, Vec<Ro
             service_areas: r.service_areas(),
             source: Some("import".into()),
         };
-        if let Err(ApiError::Invalid(fields)) = input.parse(reference) {
-            for f in fields {
-                r.fail(column_of(&f.field), f.message);
-            }
-        }
+        let draft = checked(&input, reference)
+            .map_err(|fields| {
+                for f in fields {
+                    r.fail(column_of(&f.field), f.message);
+                }
+            })
+            .ok();
         let failed = !r.errors.is_empty();
         errors.extend(r.errors);
-        if !failed {
+        if let (false, Some(draft)) = (failed, draft) {
             rows.push(RowOk(Row {
                 number,
                 id: provision_id(&key),
                 organisation,
                 input,
+                draft,
             }));
         }
     }
@@ -668,16 +689,21 @@ fn hsds_row(
         service_areas,
         source: Some("import".into()),
     };
-    if let Err(ApiError::Invalid(fields)) = input.parse(reference) {
-        for f in fields {
-            fail(&f.field, f.message);
+    let draft = match checked(&input, reference) {
+        Ok(draft) => draft,
+        Err(fields) => {
+            for f in fields {
+                fail(&f.field, f.message);
+            }
+            return None;
         }
-    }
+    };
     Some(Row {
         number,
         id: provision_id(&key),
         organisation,
         input,
+        draft,
     })
 }
 
@@ -1072,9 +1098,8 @@ pub fn apply(
                     continue;
                 }
             };
-            let mut input = row.input.clone();
-            input.organisation_id = Uuid::parse_str(&org).unwrap_or_default();
-            let draft = input.parse(reference).map_err(fail)?;
+            let mut draft = row.draft.clone();
+            draft.organisation_id = Uuid::parse_str(&org).unwrap_or_default();
             let existing = reg::find_provision(conn, &row.id)?;
             if let Some(p) = principal {
                 let mut scope = p.may_write_provision(&org, &ties(reference, &draft));

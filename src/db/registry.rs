@@ -230,6 +230,42 @@ pub fn find_provision(conn: &mut DbConnection, id: &str) -> QueryResult<Option<P
 }
 
 /// Loads categories, locations and service areas of many provisions in three queries.
+/// The live provisions among `ids`, with their children, in no particular order; read in
+/// chunks, a few queries per chunk rather than four per provision.
+pub fn find_provisions(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<ProvisionRecord>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = provisions::table
+            .filter(provisions::id.eq_any(chunk))
+            .filter(provisions::deleted_at.is_null())
+            .select(ProvisionRow::as_select())
+            .load(conn)?;
+        out.extend(with_children(conn, rows)?);
+    }
+    Ok(out)
+}
+
+/// The live organisations among `ids`.
+pub fn find_organisations(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<OrganisationRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            organisations::table
+                .filter(organisations::id.eq_any(chunk))
+                .filter(organisations::deleted_at.is_null())
+                .select(OrganisationRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 fn with_children(
     conn: &mut DbConnection,
     rows: Vec<ProvisionRow>,
