@@ -372,6 +372,45 @@ pub fn insert_provision(
     insert_provision_children(conn, record)
 }
 
+/// Stores new provisions with their documents, a few statements for all of them (a bulk
+/// import: on PostgreSQL every statement is a round trip). `documents[i]` belongs to
+/// `records[i]`.
+pub fn insert_provisions(
+    conn: &mut DbConnection,
+    records: &[ProvisionRecord],
+    documents: &[&str],
+) -> QueryResult<()> {
+    debug_assert_eq!(records.len(), documents.len());
+    // 500 rows of 23 columns stay below both engines' limit on bound parameters.
+    for (records, documents) in records.chunks(500).zip(documents.chunks(500)) {
+        let rows: Vec<_> = records
+            .iter()
+            .zip(documents)
+            .map(|(r, d)| (&r.row, provisions::document.eq(Some(*d))))
+            .collect();
+        insert_all!(conn, provisions::table, rows)?;
+        let categories: Vec<ProvisionCategoryRow> = records
+            .iter()
+            .flat_map(|r| {
+                r.categories.iter().map(|c| ProvisionCategoryRow {
+                    provision_id: r.row.id.clone(),
+                    category_code: c.clone(),
+                })
+            })
+            .collect();
+        insert_all!(conn, provision_categories::table, &categories)?;
+        let locations: Vec<&LocationRow> = records.iter().flat_map(|r| &r.locations).collect();
+        if !locations.is_empty() {
+            insert_all!(conn, provision_locations::table, locations)?;
+        }
+        let areas: Vec<&ServiceAreaRow> = records.iter().flat_map(|r| &r.service_areas).collect();
+        if !areas.is_empty() {
+            insert_all!(conn, provision_service_areas::table, areas)?;
+        }
+    }
+    Ok(())
+}
+
 /// Replaces a provision, and its `document`, when its stored version is still
 /// `expected_version`.
 pub fn update_provision(

@@ -97,6 +97,80 @@ async fn an_export_imported_into_an_empty_registry_gives_the_same_export() {
     // Search finds imported provisions at once.
     let found = app.get("/api/v1/provisions?postcode=4611").await;
     assert!(found.body["total"].as_i64().expect("total") > 0);
+
+    // Rows are looked up and created in batches of 500: a change in the first batch and one in
+    // the second, and a new row at the end, each land where they belong.
+    let mut lines: Vec<String> = exported.lines().map(str::to_owned).collect();
+    let name_column = CSV_COLUMNS.iter().position(|c| *c == "name").expect("name");
+    let mut renamed = Vec::new();
+    for line in [3, 700] {
+        let mut record: Vec<String> =
+            csv::Reader::from_reader(format!("{}\n{}\n", lines[0], lines[line]).as_bytes())
+                .records()
+                .next()
+                .expect("a row")
+                .expect("a row")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+        record[name_column] = format!("Hernoemd {line}");
+        renamed.push((record[0].clone(), record[name_column].clone()));
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record(&record).expect("write");
+        lines[line] = String::from_utf8(w.into_inner().expect("csv"))
+            .expect("utf-8")
+            .trim_end()
+            .to_owned();
+    }
+    let mut changed = lines.join("\n") + "\n";
+    changed.push_str(&template_row(
+        "NIEUW-1",
+        "Nieuw na de rest",
+        "4611 AA",
+        "51.495 4.287",
+    ));
+    let third = import(&app, &changed, "", Some(&admin())).await;
+    assert_eq!(third.status, 200, "{}", third.text);
+    assert_eq!(
+        (
+            third.body["created"].as_u64(),
+            third.body["updated"].as_u64(),
+            third.body["unchanged"].as_u64()
+        ),
+        (Some(1), Some(2), Some(before.len() as u64 - 2))
+    );
+    assert_eq!(
+        app.count("changes"),
+        changes + 2 + 1 + 1,
+        "two updates, a new provision and its organisation"
+    );
+    for (id, name) in renamed {
+        let got = app.get(&format!("/api/v1/provisions/{id}")).await;
+        assert_eq!(got.body["name"], name.as_str());
+    }
+    let now = app.get("/api/v1/exports/provisions?format=csv").await.text;
+    assert_eq!(comparable(&now).len(), before.len() + 1);
+
+    // Two keys that name one provision (a key and its derived id) are refused, not merged.
+    let derived = now
+        .lines()
+        .find(|l| l.contains("Nieuw na de rest"))
+        .and_then(|l| l.split(',').next())
+        .expect("the new row")
+        .to_owned();
+    let twice = format!(
+        "{}{}{}",
+        header(),
+        template_row("NIEUW-1", "Een", "4611 AA", "51.495 4.287"),
+        template_row(&derived, "Twee", "4611 AA", "51.495 4.287"),
+    );
+    let counts = app.counts();
+    let reply = import(&app, &twice, "", Some(&admin())).await;
+    reply.assert_problem(400);
+    assert_eq!(reply.invalid_fields(), vec!["rows[3].id".to_owned()]);
+    assert_eq!(app.counts(), counts);
 }
 
 #[actix_web::test]

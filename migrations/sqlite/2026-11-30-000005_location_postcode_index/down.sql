@@ -1,0 +1,1 @@
+DROP INDEX provision_locations_postcode;
