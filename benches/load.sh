@@ -26,6 +26,10 @@ if [ ! -f "$WORK/data/sociale-kaart.db" ]; then
 fi
 # The illustrative basic sets (JZ36, JZ07), also into a database generated before they existed.
 "$BIN" --data-dir "$WORK/data" seed --no-demo >/dev/null
+if curl -fsS "http://127.0.0.1:$PORT/health/live" >/dev/null 2>&1; then
+    echo "port $PORT is in use by another server; stop it or give PORT=..." >&2
+    exit 1
+fi
 "$BIN" --data-dir "$WORK/data" --log-format json serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -33,6 +37,7 @@ for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
     sleep 0.5
 done
+kill -0 "$SERVER" 2>/dev/null || { echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
 grep -o '"elapsed_ms":[0-9]*,"message":"search index built"\|"provisions":[0-9]*' "$WORK/serve.log" | head -2 || true
 
 printf '\n%-58s %10s %9s %9s %9s\n' "endpoint" "req/s" "p50" "p99" "max"
@@ -47,6 +52,7 @@ run() {
 }
 run "/health/live (trivial)" "/health/live"
 run "neighbourhood search (postcode, category tree, age)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9"
+run "  the same with view=full (whole provisions)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9&view=full"
 run "alternatives (postcode, need ijw-45, age)" "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9"
 run "text search (q=opvoe near postcode)" "/api/v1/provisions?postcode=4611&q=opvoe"
 run "region coverage (JZ36: 9 municipalities x 10 categories)" "/api/v1/regions/JZ36/coverage"

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::search::{Place, ProvisionHit, resolve_origin, with_hits};
+use super::search::{Place, SearchItem, View, resolve_origin, with_hits};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_offset_hours;
 use crate::error::ApiError;
@@ -40,6 +40,9 @@ pub struct AlternativesQuery {
     /// The day the referral would start; contracts must be valid on it. Default today.
     #[param(value_type = Option<String>, format = Date, example = "2026-11-23")]
     pub date: Option<NaiveDate>,
+    /// `summary` (default) or `full`: how much of each open alternative to give.
+    #[param(value_type = Option<View>)]
+    pub view: Option<String>,
 }
 
 /// The need as understood.
@@ -78,7 +81,7 @@ pub struct Alternatives {
     pub answer: AlternativesAnswer,
     /// Open provisions within reach that serve the family, nearest first; those without a
     /// location (online, telephone) last. At most 25.
-    pub open_alternatives: Vec<ProvisionHit>,
+    pub open_alternatives: Vec<SearchItem>,
 }
 
 /// Everything of the answer but the open alternatives themselves.
@@ -152,6 +155,7 @@ pub async fn find_alternatives(
 ) -> Result<HttpResponse, ApiError> {
     let reference = state.reference.clone();
     let mut e = FieldErrors::new();
+    let view = View::parse(&mut e, query.view.as_deref());
     let origin = resolve_origin(
         &reference,
         &mut e,
@@ -277,5 +281,5 @@ pub async fn find_alternatives(
         message,
         contracted_providers: providers,
     };
-    with_hits(&answer, "openAlternatives", &index, &found.hits)
+    with_hits(&answer, "openAlternatives", &index, &found.hits, view)
 }

@@ -44,7 +44,12 @@ use crate::error::{InvalidParam, Problem};
         referrals::record_referral, referrals::find_referral,
         referrals::municipality_referral_report, referrals::region_referral_report,
     ),
-    components(schemas(Problem, InvalidParam, crate::domain::referral::Count)),
+    components(schemas(
+        Problem,
+        InvalidParam,
+        crate::domain::referral::Count,
+        super::search::View
+    )),
     modifiers(&Conventions),
     tags(
         (name = "reference data", description = "CBS regions, municipalities, wijken and postcodes; the category taxonomy"),

@@ -78,26 +78,26 @@ fn joined<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
 /// One CSV row of a provision.
 fn csv_row(p: &Provision, org: &OrganisationRow) -> Vec<String> {
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
-    let locations = &p.locations;
+    let locations = &p.summary.locations;
     vec![
-        p.id.to_string(),
-        p.organisation_id.to_string(),
+        p.summary.id.to_string(),
+        p.summary.organisation_id.to_string(),
         org.name.clone(),
         text(&org.kvk_number),
         text(&org.agb_code),
-        p.name.clone(),
+        p.summary.name.clone(),
         text(&p.description),
-        joined(&p.categories),
-        p.access.clone(),
-        p.status.clone(),
-        p.min_age.to_string(),
-        p.max_age.to_string(),
-        p.free_of_charge.to_string(),
+        joined(&p.summary.categories),
+        p.summary.access.clone(),
+        p.summary.status.clone(),
+        p.summary.min_age.to_string(),
+        p.summary.max_age.to_string(),
+        p.summary.free_of_charge.to_string(),
         text(&p.cost_description),
-        joined(&p.languages),
-        text(&p.website),
-        text(&p.email),
-        text(&p.phone),
+        joined(&p.summary.languages),
+        text(&p.summary.website),
+        text(&p.summary.email),
+        text(&p.summary.phone),
         joined(
             p.opening_hours
                 .iter()
@@ -112,7 +112,10 @@ fn csv_row(p: &Provision, org: &OrganisationRow) -> Vec<String> {
         joined(locations.iter().map(|l| l.postcode.as_str())),
         joined(locations.iter().map(|l| l.city.as_str())),
         joined(locations.iter().map(|l| format!("{} {}", l.lat, l.lon))),
-        p.verified_at.map(|v| v.to_rfc3339()).unwrap_or_default(),
+        p.summary
+            .verified_at
+            .map(|v| v.to_rfc3339())
+            .unwrap_or_default(),
     ]
 }
 

@@ -171,10 +171,10 @@ fn attribute(service: Uuid, term: &Term) -> Value {
 }
 
 fn location_json(p: &Provision, i: usize) -> Value {
-    let l = &p.locations[i];
+    let l = &p.summary.locations[i];
     let id = derived(&format!("location:{}", l.id));
-    json!({"id": id, "location_type": "physical", "organization_id": p.organisation_id,
-        "name": l.name.clone().unwrap_or_else(|| p.name.clone()),
+    json!({"id": id, "location_type": "physical", "organization_id": p.summary.organisation_id,
+        "name": l.name.clone().unwrap_or_else(|| p.summary.name.clone()),
         "latitude": l.lat, "longitude": l.lon,
         "external_identifier": l.area_code, "external_identifier_type": l.area_code.as_ref().map(|_| "CBS wijkcode"),
         "addresses": [{"id": derived(&format!("address:{}", l.id)), "location_id": id,
@@ -245,17 +245,19 @@ pub(super) fn service_json(
     org: &OrganisationRow,
     full: bool,
 ) -> Value {
-    let id = p.id;
+    let id = p.summary.id;
     let mut attributes: Vec<Value> = p
+        .summary
         .categories
         .iter()
         .filter_map(|c| cx.terms.get(&format!("category:{c}")))
         .map(|t| attribute(id, t))
         .collect();
-    if let Some(t) = cx.terms.get(&format!("access:{}", p.access)) {
+    if let Some(t) = cx.terms.get(&format!("access:{}", p.summary.access)) {
         attributes.push(attribute(id, t));
     }
     let languages: Vec<Value> = p
+        .summary
         .languages
         .iter()
         .map(|code| json!({"id": derived(&format!("language:{id}:{code}")), "service_id": id, "code": code}))
@@ -270,7 +272,7 @@ pub(super) fn service_json(
                 "description": "Local time in the Netherlands (Europe/Amsterdam)"})
         })
         .collect();
-    let cost = if p.free_of_charge {
+    let cost = if p.summary.free_of_charge {
         json!({"id": derived(&format!("cost:{id}")), "service_id": id, "option": "Gratis",
             "currency": "EUR", "amount": 0, "amount_description": p.cost_description})
     } else {
@@ -278,6 +280,7 @@ pub(super) fn service_json(
             "currency": "EUR", "amount_description": p.cost_description})
     };
     let phones: Vec<Value> = p
+        .summary
         .phone
         .iter()
         .map(|n| json!({"id": derived(&format!("phone:{id}")), "service_id": id, "number": n}))
@@ -288,11 +291,11 @@ pub(super) fn service_json(
         .map(|a| service_area_json(cx, id, &a.scope, a.code.as_deref()))
         .collect();
     let mut service = json!({
-        "id": id, "organization_id": p.organisation_id, "name": p.name,
-        "description": p.description, "url": p.website, "email": p.email,
-        "status": p.status, "fees_description": p.cost_description,
-        "minimum_age": p.min_age, "maximum_age": p.max_age,
-        "assured_date": p.verified_at.map(|v| v.date_naive().to_string()),
+        "id": id, "organization_id": p.summary.organisation_id, "name": p.summary.name,
+        "description": p.description, "url": p.summary.website, "email": p.summary.email,
+        "status": p.summary.status, "fees_description": p.cost_description,
+        "minimum_age": p.summary.min_age, "maximum_age": p.summary.max_age,
+        "assured_date": p.summary.verified_at.map(|v| v.date_naive().to_string()),
         "last_modified": p.updated_at,
         "phones": phones, "schedules": schedules, "service_areas": areas,
         "languages": languages, "cost_options": [cost], "attributes": attributes,
@@ -300,10 +303,10 @@ pub(super) fn service_json(
     });
     if full {
         service["service_at_locations"] = Value::Array(
-            (0..p.locations.len())
+            (0..p.summary.locations.len())
                 .map(|i| {
-                    json!({"id": p.locations[i].id, "service_id": id,
-                        "location_id": derived(&format!("location:{}", p.locations[i].id)),
+                    json!({"id": p.summary.locations[i].id, "service_id": id,
+                        "location_id": derived(&format!("location:{}", p.summary.locations[i].id)),
                         "location": location_json(p, i)})
                 })
                 .collect(),
@@ -319,8 +322,8 @@ fn service_at_location_json(
     org: &OrganisationRow,
     i: usize,
 ) -> Value {
-    let l = &p.locations[i];
-    json!({"id": l.id, "service_id": p.id,
+    let l = &p.summary.locations[i];
+    json!({"id": l.id, "service_id": p.summary.id,
         "location_id": derived(&format!("location:{}", l.id)),
         "location": location_json(p, i), "service": service_json(cx, p, org, false)})
 }
@@ -701,7 +704,7 @@ pub async fn service_at_locations(
             let ids: Vec<String> = shown.iter().map(|r| r.1.clone()).collect();
             let loaded: HashMap<String, (Provision, OrganisationRow)> = load(conn, &ids)?
                 .into_iter()
-                .map(|(p, o)| (p.id.to_string(), (p, o)))
+                .map(|(p, o)| (p.summary.id.to_string(), (p, o)))
                 .collect();
             let found: Vec<(Provision, OrganisationRow, String)> = shown
                 .into_iter()
@@ -715,6 +718,7 @@ pub async fn service_at_locations(
         .iter()
         .filter_map(|(p, o, location)| {
             let i = p
+                .summary
                 .locations
                 .iter()
                 .position(|l| l.id.to_string() == *location)?;
@@ -742,6 +746,7 @@ pub async fn service_at_location(
     let missing = || ApiError::NotFound(format!("there is no service_at_location {location}"));
     let (p, org) = found.first().ok_or_else(missing)?;
     let i = p
+        .summary
         .locations
         .iter()
         .position(|l| l.id.to_string() == location)

@@ -127,39 +127,56 @@ pub struct ProvisionInput {
     pub source: Option<String>,
 }
 
-/// A provision.
+/// What a list shows of a provision: what it is, for whom, where, how to reach it, and whether
+/// it is real (`source`). Search
+/// results carry these members unless `view=full` asks for all of them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Provision {
+pub struct ProvisionSummary {
     pub id: uuid::Uuid,
     pub organisation_id: uuid::Uuid,
     pub name: String,
-    pub description: Option<String>,
     pub categories: Vec<String>,
     pub access: String,
     pub status: String,
     pub min_age: i64,
     pub max_age: i64,
     pub free_of_charge: bool,
-    pub cost_description: Option<String>,
     pub languages: Vec<String>,
     pub website: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub opening_hours: Vec<OpeningPeriod>,
     pub locations: Vec<Location>,
-    pub service_areas: Vec<ServiceAreaInput>,
     /// When the data was last confirmed by an editor.
     pub verified_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Where the record comes from; `synthetic` marks generated demo data.
+    /// Where the record comes from; `synthetic` marks generated demo data (never refer to it).
     pub source: String,
+    #[serde(rename = "_links")]
+    pub links: SelfLinks,
+}
+
+/// A provision: its summary members first, then the rest. The order matters: the search index
+/// serves a summary as the stored JSON up to [`FIRST_DETAIL`] (docs/decisions.md §12).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Provision {
+    #[serde(flatten)]
+    pub summary: ProvisionSummary,
+    pub description: Option<String>,
+    pub cost_description: Option<String>,
+    pub opening_hours: Vec<OpeningPeriod>,
+    pub service_areas: Vec<ServiceAreaInput>,
     /// Increases with every change; send it back in `If-Match`.
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
-    #[serde(rename = "_links")]
-    pub links: SelfLinks,
 }
+
+/// How a provision's JSON continues after its summary members: the first member that is not in
+/// [`ProvisionSummary`]. `description` is always written (`null` when there is none) and no
+/// summary member, nested ones included, has that name; inside a JSON string the quotes would
+/// be escaped, so these bytes cannot occur earlier.
+pub const FIRST_DETAIL: &str = ",\"description\":";
 
 list_type!(
     /// A page of provisions.
@@ -170,21 +187,42 @@ list_type!(
 pub fn wire(r: &ProvisionRecord) -> Provision {
     let row = &r.row;
     Provision {
-        id: uuid::Uuid::parse_str(&row.id).unwrap_or_default(),
-        organisation_id: uuid::Uuid::parse_str(&row.organisation_id).unwrap_or_default(),
-        name: row.name.clone(),
+        summary: ProvisionSummary {
+            id: uuid::Uuid::parse_str(&row.id).unwrap_or_default(),
+            organisation_id: uuid::Uuid::parse_str(&row.organisation_id).unwrap_or_default(),
+            name: row.name.clone(),
+            categories: r.categories.clone(),
+            access: row.access.clone(),
+            status: row.status.clone(),
+            min_age: i64::from(row.min_age),
+            max_age: i64::from(row.max_age),
+            free_of_charge: row.free_of_charge,
+            languages: serde_json::from_str(&row.languages).unwrap_or_default(),
+            website: row.website.clone(),
+            email: row.email.clone(),
+            phone: row.phone.clone(),
+            locations: r
+                .locations
+                .iter()
+                .map(|l| Location {
+                    id: uuid::Uuid::parse_str(&l.id).unwrap_or_default(),
+                    name: l.name.clone(),
+                    street: l.street.clone(),
+                    house_number: l.house_number.clone(),
+                    postcode: l.postcode.clone(),
+                    city: l.city.clone(),
+                    lat: l.lat,
+                    lon: l.lon,
+                    municipality_code: l.municipality_code.clone(),
+                    area_code: l.area_code.clone(),
+                })
+                .collect(),
+            verified_at: row.verified_at.as_deref().map(parse_time),
+            source: row.source.clone(),
+            links: SelfLinks::to(format!("/api/v1/provisions/{}", row.id)),
+        },
         description: row.description.clone(),
-        categories: r.categories.clone(),
-        access: row.access.clone(),
-        status: row.status.clone(),
-        min_age: i64::from(row.min_age),
-        max_age: i64::from(row.max_age),
-        free_of_charge: row.free_of_charge,
         cost_description: row.cost_description.clone(),
-        languages: serde_json::from_str(&row.languages).unwrap_or_default(),
-        website: row.website.clone(),
-        email: row.email.clone(),
-        phone: row.phone.clone(),
         opening_hours: serde_json::from_str::<Vec<PeriodText>>(&row.opening_hours)
             .unwrap_or_default()
             .into_iter()
@@ -192,22 +230,6 @@ pub fn wire(r: &ProvisionRecord) -> Provision {
                 day: p.day,
                 opens: p.opens,
                 closes: p.closes,
-            })
-            .collect(),
-        locations: r
-            .locations
-            .iter()
-            .map(|l| Location {
-                id: uuid::Uuid::parse_str(&l.id).unwrap_or_default(),
-                name: l.name.clone(),
-                street: l.street.clone(),
-                house_number: l.house_number.clone(),
-                postcode: l.postcode.clone(),
-                city: l.city.clone(),
-                lat: l.lat,
-                lon: l.lon,
-                municipality_code: l.municipality_code.clone(),
-                area_code: l.area_code.clone(),
             })
             .collect(),
         service_areas: r
@@ -218,12 +240,9 @@ pub fn wire(r: &ProvisionRecord) -> Provision {
                 code: (s.scope != "national").then(|| s.code.clone()),
             })
             .collect(),
-        verified_at: row.verified_at.as_deref().map(parse_time),
-        source: row.source.clone(),
         version: row.version,
         created_at: parse_time(&row.created_at),
         updated_at: parse_time(&row.updated_at),
-        links: SelfLinks::to(format!("/api/v1/provisions/{}", row.id)),
     }
 }
 
@@ -234,23 +253,24 @@ pub fn render(record: &ProvisionRecord) -> Result<Box<serde_json::value::RawValu
 
 pub(super) fn input_of(p: &Provision) -> ProvisionInput {
     ProvisionInput {
-        organisation_id: p.organisation_id,
-        name: p.name.clone(),
+        organisation_id: p.summary.organisation_id,
+        name: p.summary.name.clone(),
         description: p.description.clone(),
-        categories: p.categories.clone(),
-        access: p.access.clone(),
-        status: Some(p.status.clone()),
-        min_age: p.min_age,
-        max_age: p.max_age,
-        free_of_charge: p.free_of_charge,
+        categories: p.summary.categories.clone(),
+        access: p.summary.access.clone(),
+        status: Some(p.summary.status.clone()),
+        min_age: p.summary.min_age,
+        max_age: p.summary.max_age,
+        free_of_charge: p.summary.free_of_charge,
         cost_description: p.cost_description.clone(),
-        languages: Some(p.languages.clone()),
-        website: p.website.clone(),
-        email: p.email.clone(),
-        phone: p.phone.clone(),
+        languages: Some(p.summary.languages.clone()),
+        website: p.summary.website.clone(),
+        email: p.summary.email.clone(),
+        phone: p.summary.phone.clone(),
         opening_hours: Some(p.opening_hours.clone()),
         locations: Some(
-            p.locations
+            p.summary
+                .locations
                 .iter()
                 .map(|l| LocationInput {
                     name: l.name.clone(),
@@ -264,7 +284,7 @@ pub(super) fn input_of(p: &Provision) -> ProvisionInput {
                 .collect(),
         ),
         service_areas: p.service_areas.clone(),
-        source: Some(p.source.clone()),
+        source: Some(p.summary.source.clone()),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::api::provisions::render;
+use crate::api::provisions::{FIRST_DETAIL, render};
 use crate::db::registry::IndexedProvision;
 use crate::db::{self, DbConnection, Pool};
 use crate::domain::coverage::BasicSet;
@@ -390,6 +390,15 @@ pub fn store_missing_documents(conn: &mut DbConnection) -> Result<usize, ApiErro
     Ok(rendered.len())
 }
 
+/// Where a provision's JSON ends its summary members: at [`FIRST_DETAIL`]. Documents stored
+/// before that order existed were cleared by migration 6 and rendered again.
+fn summary_len(json: &str) -> u32 {
+    let end = json
+        .find(FIRST_DETAIL)
+        .unwrap_or(json.len().saturating_sub(1));
+    u32::try_from(end).unwrap_or(0)
+}
+
 /// What the index keeps of a provision: the fields the filters test, and its JSON.
 fn document(
     provision: IndexedProvision,
@@ -414,6 +423,7 @@ fn document(
         opening_hours: hours.iter().filter_map(|p| p.parse().ok()).collect(),
         locations: provision.locations,
         service_areas: provision.service_areas,
+        summary_len: summary_len(json.get()),
         json,
     }
 }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::areas::Named;
 use super::paging::{PageLinks, PageParams, links};
-use super::provisions::{Provision, category};
+use super::provisions::{Provision, ProvisionSummary, category};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_weekday_minute;
 use crate::domain::codes::{AreaCode, Pc4};
@@ -232,9 +232,41 @@ pub struct ProvisionSearch {
     pub language: Option<String>,
     /// Only free (or only paid) provisions.
     pub free_of_charge: Option<bool>,
+    /// `summary` (default): each item with the members of a `ProvisionSummary`; `full`: every
+    /// member of a `Provision`.
+    #[param(value_type = Option<View>)]
+    pub view: Option<String>,
 }
 
-/// A provision as found by a search, with its distance to the origin.
+/// How much of each provision a list of search results carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum View {
+    /// What a list shows: name, categories, ages, contact, locations, `verifiedAt`, link.
+    #[default]
+    Summary,
+    /// The whole provision, as `GET /provisions/{id}` answers it.
+    Full,
+}
+
+impl View {
+    /// Reads the `view` parameter; every problem is recorded in `e`.
+    pub fn parse(e: &mut FieldErrors, view: Option<&str>) -> View {
+        match view {
+            None | Some("summary") => View::Summary,
+            Some("full") => View::Full,
+            Some(other) => {
+                e.add(
+                    "view",
+                    format!("view '{other}' is not known; give summary or full"),
+                );
+                View::Summary
+            }
+        }
+    }
+}
+
+/// A provision as found by a search (`view=full`), with its distance to the origin.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisionHit {
@@ -244,11 +276,69 @@ pub struct ProvisionHit {
     pub provision: Provision,
 }
 
+/// A provision's summary as found by a search (`view=summary`, the default), with its distance
+/// to the origin.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionSummaryHit {
+    /// Metres from the origin to the nearest location; null without an origin or a location.
+    pub distance_m: Option<f64>,
+    #[serde(flatten)]
+    pub provision: ProvisionSummary,
+}
+
+/// One search result: a [`ProvisionSummaryHit`], or with `view=full` a [`ProvisionHit`]. Only
+/// for the OpenAPI document: hits are written as the index stores them ([`with_hits`]), so it
+/// is never serialized.
+#[derive(Debug)]
+pub enum SearchItem {}
+
+impl Serialize for SearchItem {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        match *self {}
+    }
+}
+
+impl utoipa::PartialSchema for SearchItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("ProvisionSummaryHit"))
+            .item(Ref::from_schema_name("ProvisionHit"))
+            .description(Some(
+                "A provision found: its summary members, or every member with `view=full`",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for SearchItem {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        for (name, schema) in [
+            (
+                "ProvisionSummaryHit",
+                <ProvisionSummaryHit as PartialSchema>::schema(),
+            ),
+            ("ProvisionHit", <ProvisionHit as PartialSchema>::schema()),
+        ] {
+            schemas.push((name.to_owned(), schema));
+        }
+        ProvisionSummaryHit::schemas(schemas);
+        ProvisionHit::schemas(schemas);
+    }
+}
+
 /// A page of search results.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProvisionSearchList {
     /// The provisions of this page, in order.
-    pub items: Vec<ProvisionHit>,
+    pub items: Vec<SearchItem>,
     #[serde(flatten)]
     pub page: SearchPage,
 }
@@ -316,8 +406,9 @@ impl ProvisionSearch {
         &self,
         req: &HttpRequest,
         reference: &Reference,
-    ) -> Result<(SearchQuery, Origin), ApiError> {
+    ) -> Result<(SearchQuery, Origin, View), ApiError> {
         let mut e = FieldErrors::new();
+        let view = View::parse(&mut e, self.view.as_deref());
         let categories =
             repeated(req, "category").map(|c| expand_categories(reference, &mut e, &c));
         let origin = resolve_origin(
@@ -403,20 +494,23 @@ impl ProvisionSearch {
                     region,
                 },
                 origin,
+                view,
             )
         })
         .map_err(ApiError::Invalid)
     }
 }
 
-/// Answers `object` with one more member, `name`, holding the hits as [`ProvisionHit`]s. The
-/// index keeps each provision's JSON; it is written as it is, with the distance put in front,
-/// instead of being parsed again (that would cost more than the search itself).
+/// Answers `object` with one more member, `name`, holding the hits as [`SearchItem`]s. The
+/// index keeps each provision's JSON; it is written as it is (a summary: up to its first
+/// non-summary member), with the distance put in front, instead of being parsed again (that
+/// would cost more than the search itself).
 pub fn with_hits(
     object: &impl Serialize,
     name: &str,
     index: &ProvisionIndex,
     hits: &[Hit],
+    view: View,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = serde_json::to_vec(object).map_err(ApiError::internal)?;
     if body.pop() != Some(b'}') {
@@ -445,7 +539,13 @@ pub fn with_hits(
             None => body.extend_from_slice(b"{\"distanceM\":null,"),
         }
         // A provision's JSON is an object with members: `{` is replaced by the distance.
-        body.extend_from_slice(&index.json(hit.entry).get().as_bytes()[1..]);
+        match view {
+            View::Full => body.extend_from_slice(&index.json(hit.entry).get().as_bytes()[1..]),
+            View::Summary => {
+                body.extend_from_slice(&index.summary_json(hit.entry).as_bytes()[1..]);
+                body.push(b'}');
+            }
+        }
     }
     body.extend_from_slice(b"]}");
     Ok(HttpResponse::Ok()
@@ -466,7 +566,7 @@ pub async fn list_provisions(
     let reference = &state.reference;
     let found = query.query(&req, reference);
     let page = page.into_inner().parse();
-    let ((search, origin), page) = (found?, page?);
+    let ((search, origin, view), page) = (found?, page?);
     let index = state.read_model.index();
     let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
     let size = usize::try_from(page.page_size).unwrap_or(0);
@@ -483,5 +583,5 @@ pub async fn list_provisions(
         }),
         links: links(&req, page, total),
     };
-    with_hits(&page_of_hits, "items", &index, &found.hits)
+    with_hits(&page_of_hits, "items", &index, &found.hits, view)
 }

@@ -44,6 +44,8 @@ pub struct ProvisionDoc {
     pub service_areas: Vec<(String, String)>,
     /// The provision's wire representation, served as is.
     pub json: Box<RawValue>,
+    /// How many bytes of `json` hold its summary members (without the closing brace).
+    pub summary_len: u32,
 }
 
 /// Bit of each category in the masks, by code.
@@ -160,6 +162,7 @@ struct Entry {
     served: Served,
     words: Box<[WordId]>,
     json: Box<RawValue>,
+    summary_len: u32,
 }
 
 fn language_key(code: &str) -> Option<u16> {
@@ -405,6 +408,7 @@ impl<'r> IndexBuilder<'r> {
             served,
             words: Box::default(),
             json: doc.json,
+            summary_len: doc.summary_len,
         });
     }
 
@@ -486,6 +490,14 @@ impl ProvisionIndex {
     pub fn json(&self, entry: u32) -> &RawValue {
         let (segment, i) = self.segment_of(entry);
         &segment.entries[i].json
+    }
+
+    /// The start of the provision's wire representation that holds its summary members: a
+    /// JSON object without its closing brace.
+    pub fn summary_json(&self, entry: u32) -> &str {
+        let (segment, i) = self.segment_of(entry);
+        let e = &segment.entries[i];
+        &e.json.get()[..e.summary_len as usize]
     }
 
     fn segment_of(&self, entry: u32) -> (&Segment, usize) {

@@ -338,7 +338,7 @@ async fn lists_show_only_provisions_that_serve_the_municipality() {
 
     // National provisions of the demo set serve every municipality.
     let all = app
-        .get("/api/v1/provisions?municipality=GM0879&pageSize=100")
+        .get("/api/v1/provisions?municipality=GM0879&pageSize=100&view=full")
         .await;
     let items = all.body["items"].as_array().expect("items");
     assert!(

@@ -362,7 +362,12 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
     let app = spawn_app().await;
     let id = provision(&app, "Speeltuin De Wip", json!({})).await;
     let get = app.get(&format!("/api/v1/provisions/{id}")).await;
-    assert_eq!(as_hit(&app, "postcode=4611", &id).await, get.body);
+    assert_eq!(as_hit(&app, "postcode=4611&view=full", &id).await, get.body);
+    assert_eq!(
+        as_hit(&app, "postcode=4611", &id).await,
+        summary_of(&get.body),
+        "a summary by default"
+    );
 
     let patched = app
         .call(Method::PATCH, &format!("/api/v1/provisions/{id}"))
@@ -375,9 +380,13 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
         .send()
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
-    let hit = as_hit(&app, "postcode=4611", &id).await;
+    let hit = as_hit(&app, "postcode=4611&view=full", &id).await;
     assert_eq!(hit["name"], "Speeltuin De Wipwap");
     assert_eq!(hit, patched.body);
+    assert_eq!(
+        as_hit(&app, "postcode=4611&view=summary", &id).await,
+        summary_of(&patched.body)
+    );
 
     // A row written without its document (the generator, an older version) is rendered by the
     // index build, identically; and stored by the next start.
@@ -399,6 +408,99 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
         read_model::store_missing_documents(&mut conn).expect("store"),
         0
     );
+}
+
+/// The members of a `ProvisionSummary`, as the OpenAPI document lists them.
+const SUMMARY_MEMBERS: [&str; 17] = [
+    "id",
+    "organisationId",
+    "name",
+    "categories",
+    "access",
+    "status",
+    "minAge",
+    "maxAge",
+    "freeOfCharge",
+    "languages",
+    "website",
+    "email",
+    "phone",
+    "locations",
+    "verifiedAt",
+    "source",
+    "_links",
+];
+
+/// A provision's summary members.
+fn summary_of(provision: &Value) -> Value {
+    let all = provision.as_object().expect("object");
+    Value::Object(
+        SUMMARY_MEMBERS
+            .iter()
+            .map(|m| ((*m).to_owned(), all.get(*m).cloned().expect(m)))
+            .collect(),
+    )
+}
+
+#[actix_web::test]
+async fn every_summary_is_the_provision_cut_at_its_summary_members() {
+    let app = spawn_app().await;
+    // Quotes, a backslash and the word "description" in a name and a location must not cut it.
+    provision(
+        &app,
+        r#"Het "description": huis \ van \"ons\""#,
+        json!({"description": "\"description\": ook hier"}),
+    )
+    .await;
+    let index = app.state.read_model.index();
+    let hits = index.search(&SearchQuery::default());
+    assert!(hits.len() > 500);
+    for hit in &hits {
+        let full: Value = serde_json::from_str(index.json(hit.entry).get()).expect("json");
+        let summary: Value =
+            serde_json::from_str(&format!("{}}}", index.summary_json(hit.entry))).expect("json");
+        assert_eq!(summary, summary_of(&full), "{}", index.json(hit.entry));
+    }
+
+    // Over HTTP: summaries by default, every member with view=full, for search and alternatives.
+    let keys = |item: &Value| -> Vec<String> {
+        let mut k: Vec<String> = item.as_object().expect("item").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let mut expected: Vec<String> = SUMMARY_MEMBERS.iter().map(|m| (*m).to_owned()).collect();
+    expected.push("distanceM".into());
+    expected.sort();
+    for path in [
+        "/api/v1/provisions?postcode=4611",
+        "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9",
+    ] {
+        let field = if path.contains("alternatives") {
+            "openAlternatives"
+        } else {
+            "items"
+        };
+        let summary = app.get(path).await;
+        let full = app.get(&format!("{path}&view=full")).await;
+        let (summary, full) = (
+            summary.body[field].as_array().expect("items").clone(),
+            full.body[field].as_array().expect("items").clone(),
+        );
+        assert!(!summary.is_empty(), "{path}");
+        assert_eq!(summary.len(), full.len());
+        for (s, f) in summary.iter().zip(&full) {
+            assert_eq!(keys(s), expected, "{path}");
+            let mut f = f.clone();
+            f.as_object_mut().expect("item").remove("distanceM");
+            let mut s = s.clone();
+            s.as_object_mut().expect("item").remove("distanceM");
+            assert_eq!(s, summary_of(&f));
+            assert!(f.get("openingHours").is_some() && f.get("version").is_some());
+        }
+        let bad = app.get(&format!("{path}&view=kort")).await;
+        bad.assert_problem(400);
+        assert_eq!(bad.invalid_fields(), ["view"]);
+    }
 }
 
 /// `(id, distance in whole metres)` of each hit.
