@@ -4,6 +4,7 @@
 //! (an external id), so importing the same file again changes nothing.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -753,28 +754,24 @@ fn read(
     };
     // The readers refuse a repeated key; two keys can still name one provision (a key that is
     // another's derived id). Which row should win? Neither: it is a problem of the file.
-    let mut first_row: HashMap<&str, usize> = HashMap::new();
-    let mut repeated = Vec::new();
-    for (i, RowOk(row)) in rows.iter().enumerate() {
-        if let Some(first) = first_row.insert(&row.id, row.number) {
-            first_row.insert(&row.id, first);
-            repeated.push(i);
-            errors.push(RowError {
-                row: row.number,
-                column: "id".into(),
-                message: format!("the same provision as row {first}"),
-            });
-        }
-    }
-    let rows: Vec<RowOk> = match repeated.is_empty() {
-        true => rows,
-        false => rows
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| repeated.binary_search(i).is_err())
-            .map(|(_, r)| r)
-            .collect(),
-    };
+    let mut first_row: HashMap<String, usize> = HashMap::new();
+    let rows: Vec<RowOk> = rows
+        .into_iter()
+        .filter(|RowOk(row)| match first_row.entry(row.id.clone()) {
+            Entry::Vacant(v) => {
+                v.insert(row.number);
+                true
+            }
+            Entry::Occupied(o) => {
+                errors.push(RowError {
+                    row: row.number,
+                    column: "id".into(),
+                    message: format!("the same provision as row {}", o.get()),
+                });
+                false
+            }
+        })
+        .collect();
     let first = match format {
         FileFormat::Csv => 2,
         FileFormat::Hsds => 1,

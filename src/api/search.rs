@@ -242,7 +242,8 @@ pub struct ProvisionSearch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum View {
-    /// What a list shows: name, categories, ages, contact, locations, `verifiedAt`, link.
+    /// What a list shows: name, categories, ages, contact, locations, `verifiedAt`, `source`,
+    /// link.
     #[default]
     Summary,
     /// The whole provision, as `GET /provisions/{id}` answers it.

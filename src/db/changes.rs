@@ -70,6 +70,27 @@ pub fn diff(old: &Value, new: &Value) -> Vec<FieldChange> {
         .collect()
 }
 
+/// A change-log row of `actor`, made at `at`.
+fn entry(
+    actor: &Actor,
+    at: &str,
+    resource_type: &str,
+    resource_id: &str,
+    action: &str,
+    fields: &[FieldChange],
+) -> NewChangeRow {
+    NewChangeRow {
+        at: at.to_owned(),
+        actor: actor.subject.clone(),
+        actor_role: actor.role.clone(),
+        resource_type: resource_type.to_owned(),
+        resource_id: resource_id.to_owned(),
+        action: action.to_owned(),
+        fields: serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned()),
+        actor_organisation: actor.organisation.clone(),
+    }
+}
+
 /// Appends one entry; call inside the transaction of the write it records.
 pub fn record(
     conn: &mut DbConnection,
@@ -79,16 +100,7 @@ pub fn record(
     action: &str,
     fields: &[FieldChange],
 ) -> QueryResult<()> {
-    let row = NewChangeRow {
-        at: now(),
-        actor: actor.subject.clone(),
-        actor_role: actor.role.clone(),
-        resource_type: resource_type.to_owned(),
-        resource_id: resource_id.to_owned(),
-        action: action.to_owned(),
-        fields: serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned()),
-        actor_organisation: actor.organisation.clone(),
-    };
+    let row = entry(actor, &now(), resource_type, resource_id, action, fields);
     diesel::insert_into(changes::table)
         .values(&row)
         .execute(conn)?;
@@ -96,7 +108,7 @@ pub fn record(
 }
 
 /// Appends several entries at once, in order: `(resource_id, fields)` of one resource type and
-/// action.
+/// action (a bulk import: one statement instead of one per entry).
 pub fn record_many(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -107,16 +119,7 @@ pub fn record_many(
     let at = now();
     let rows: Vec<NewChangeRow> = entries
         .iter()
-        .map(|(id, fields)| NewChangeRow {
-            at: at.clone(),
-            actor: actor.subject.clone(),
-            actor_role: actor.role.clone(),
-            resource_type: resource_type.to_owned(),
-            resource_id: id.clone(),
-            action: action.to_owned(),
-            fields: serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned()),
-            actor_organisation: actor.organisation.clone(),
-        })
+        .map(|(id, fields)| entry(actor, &at, resource_type, id, action, fields))
         .collect();
     // 1,000 rows of 8 columns stay below both engines' limit on bound parameters.
     for chunk in rows.chunks(1000) {
