@@ -642,6 +642,22 @@ pub async fn taxonomy_term(
         .ok_or_else(|| ApiError::NotFound(format!("there is no taxonomy term {wanted}")))
 }
 
+/// The latitudes and longitudes around a circle of `radius_m` metres around `centre`, with
+/// a margin: a box the database can cut the candidates of a proximity search with.
+fn bounds(centre: NlPoint, radius_m: f64) -> db::hsds::Bounds {
+    const METRES_PER_DEGREE: f64 = 111_320.0;
+    let margin = 1.01;
+    let dlat = radius_m * margin / METRES_PER_DEGREE;
+    // The Netherlands lies between 50.7° and 53.6° north: the box is widest at its north side.
+    let dlon = dlat / (centre.lat() + dlat).to_radians().cos();
+    (
+        centre.lat() - dlat,
+        centre.lon() - dlon,
+        centre.lat() + dlat,
+        centre.lon() + dlon,
+    )
+}
+
 /// `GET /hsds/v3/service_at_locations`: with `postcode` (PC4) and `proximity` (metres), the
 /// locations within that distance of the postcode's centre, nearest first.
 pub async fn service_at_locations(
@@ -690,9 +706,11 @@ pub async fn service_at_locations(
     e.finish(|| ()).map_err(ApiError::Invalid)?;
     let (found, total) = state
         .db(move |conn| {
-            let mut rows = db::hsds::locations(conn, &filter)?;
-            if let (Some(from), Some(limit)) = (origin, proximity) {
-                // Stored points were checked to lie in the Netherlands when written.
+            // With an origin the database gives the locations in a box around the circle and
+            // the distance decides. Stored points were checked to lie in the Netherlands.
+            let near = origin.zip(proximity);
+            let mut rows = db::hsds::locations(conn, &filter, near.map(|(o, m)| bounds(o, m)))?;
+            if let Some((from, limit)) = near {
                 let distance = |r: &db::hsds::LocatedRow| {
                     NlPoint::new(r.2, r.3).map_or(f64::INFINITY, |to| from.distance_m(to))
                 };

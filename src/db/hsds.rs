@@ -95,15 +95,30 @@ pub fn service_ids_after(
 /// A location of a matching provision: the location id, its provision, and its point.
 pub type LocatedRow = (String, String, f64, f64);
 
-/// The locations of the provisions that match, by provision name, provision id and position.
-pub fn locations(conn: &mut DbConnection, f: &ServiceFilter) -> QueryResult<Vec<LocatedRow>> {
-    filtered!(
+/// A box of latitudes and longitudes: `(south, west, north, east)`.
+pub type Bounds = (f64, f64, f64, f64);
+
+/// The locations of the provisions that match, within `within` when given (the candidates of
+/// a proximity search), by provision name, provision id and position.
+pub fn locations(
+    conn: &mut DbConnection,
+    f: &ServiceFilter,
+    within: Option<Bounds>,
+) -> QueryResult<Vec<LocatedRow>> {
+    let mut q = filtered!(
         provision_locations::table
             .inner_join(provisions::table)
             .into_boxed::<MultiBackend>(),
         f
-    )
-    .order((
+    );
+    if let Some((south, west, north, east)) = within {
+        q = q.filter(
+            provision_locations::lat
+                .between(south, north)
+                .and(provision_locations::lon.between(west, east)),
+        );
+    }
+    q.order((
         provisions::name.asc(),
         provisions::id.asc(),
         provision_locations::position.asc(),

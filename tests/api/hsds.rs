@@ -342,3 +342,64 @@ async fn lists_filter_page_and_stream() {
         hsds(&app, bad).await.assert_problem(400);
     }
 }
+
+/// Every page of an HSDS list, one after the other.
+async fn every_page(app: &TestApp, path: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let reply = hsds(app, &format!("{path}{sep}per_page=100&page={page}")).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        all.extend(reply.body["contents"].as_array().expect("contents").clone());
+        if reply.body["last_page"] == true {
+            assert_eq!(reply.body["total_items"].as_u64(), Some(all.len() as u64));
+            break;
+        }
+    }
+    all
+}
+
+#[actix_web::test]
+async fn service_at_locations_list_every_location_once_and_proximity_equals_brute_force() {
+    use sociale_kaart::domain::location::NlPoint;
+    let app = spawn_app().await;
+    // Without an origin: every location once, across pages.
+    let all = every_page(&app, "/service_at_locations").await;
+    assert_eq!(all.len() as i64, app.count("provision_locations"));
+    let mut seen: Vec<&str> = all.iter().map(|c| c["id"].as_str().expect("id")).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), all.len(), "no location twice");
+
+    // With an origin: exactly the locations within the distance, nearest first.
+    let pc = &app.state.reference.postcodes["4611"];
+    let centre = NlPoint::new(pc.lat, pc.lon).expect("centre");
+    let distance = |c: &Value| {
+        let l = &c["location"];
+        let to = NlPoint::new(
+            l["latitude"].as_f64().expect("lat"),
+            l["longitude"].as_f64().expect("lon"),
+        )
+        .expect("point");
+        centre.distance_m(to)
+    };
+    for proximity in [300.0, 2_000.0, 8_000.0, 40_000.0] {
+        let mut expected: Vec<&str> = all
+            .iter()
+            .filter(|c| distance(c) <= proximity)
+            .map(|c| c["id"].as_str().expect("id"))
+            .collect();
+        let near = every_page(
+            &app,
+            &format!("/service_at_locations?postcode=4611&proximity={proximity}"),
+        )
+        .await;
+        let distances: Vec<f64> = near.iter().map(distance).collect();
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "nearest first");
+        let mut got: Vec<&str> = near.iter().map(|c| c["id"].as_str().expect("id")).collect();
+        expected.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, expected, "within {proximity} m");
+        assert!(!got.is_empty() || proximity < 1_000.0);
+    }
+}
