@@ -4,7 +4,6 @@
 //! (an external id), so importing the same file again changes nothing.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -371,8 +370,13 @@ pub(crate) fn read_csv(text: &str, reference: &Reference) -> (Vec<RowOk>, Vec<Ro
                 "id",
                 "every row needs an id (its external id, at most 100 characters)",
             );
-        } else if let Some(first) = keys.insert(key.clone(), number) {
-            r.fail("id", format!("the id '{key}' is also on row {first}"));
+        } else if let Some(first) = keys.insert(provision_id(&key), number) {
+            // By the provision's id: two keys can name one provision (a key and its
+            // derived id). Which row should win? Neither: it is a problem of the file.
+            r.fail(
+                "id",
+                format!("the id '{key}' names the same provision as row {first}"),
+            );
         }
         let organisation_id = optional(r.cell("organisationId"));
         let organisation = OrganisationRef {
@@ -748,30 +752,10 @@ fn read(
     text: &str,
     reference: &Reference,
 ) -> (Vec<RowOk>, Vec<RowError>, usize) {
-    let (rows, mut errors) = match format {
+    let (rows, errors) = match format {
         FileFormat::Csv => read_csv(text, reference),
         FileFormat::Hsds => read_hsds(text, reference),
     };
-    // The readers refuse a repeated key; two keys can still name one provision (a key that is
-    // another's derived id). Which row should win? Neither: it is a problem of the file.
-    let mut first_row: HashMap<String, usize> = HashMap::new();
-    let rows: Vec<RowOk> = rows
-        .into_iter()
-        .filter(|RowOk(row)| match first_row.entry(row.id.clone()) {
-            Entry::Vacant(v) => {
-                v.insert(row.number);
-                true
-            }
-            Entry::Occupied(o) => {
-                errors.push(RowError {
-                    row: row.number,
-                    column: "id".into(),
-                    message: format!("the same provision as row {}", o.get()),
-                });
-                false
-            }
-        })
-        .collect();
     let first = match format {
         FileFormat::Csv => 2,
         FileFormat::Hsds => 1,

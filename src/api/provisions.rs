@@ -619,7 +619,7 @@ pub async fn create_provision(
                 let now = changes::now();
                 let record = record_of(&uuid::Uuid::new_v4().to_string(), &draft, 1, &now, &now);
                 let document = render(&record)?;
-                reg::insert_provision(conn, &record, Some(document.get()))?;
+                reg::insert_provision(conn, &record, document.get())?;
                 let after = serde_json::to_value(wire(&record)).map_err(ApiError::internal)?;
                 changes::record(
                     conn,

@@ -329,21 +329,28 @@ fn assemble(
         .collect()
 }
 
-fn insert_provision_children(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
-    let categories: Vec<ProvisionCategoryRow> = record
-        .categories
+/// Stores the categories, locations and service areas of `records`, one statement per table.
+fn insert_provision_children(
+    conn: &mut DbConnection,
+    records: &[ProvisionRecord],
+) -> QueryResult<()> {
+    let categories: Vec<ProvisionCategoryRow> = records
         .iter()
-        .map(|c| ProvisionCategoryRow {
-            provision_id: record.row.id.clone(),
-            category_code: c.clone(),
+        .flat_map(|r| {
+            r.categories.iter().map(|c| ProvisionCategoryRow {
+                provision_id: r.row.id.clone(),
+                category_code: c.clone(),
+            })
         })
         .collect();
     insert_all!(conn, provision_categories::table, &categories)?;
-    if !record.locations.is_empty() {
-        insert_all!(conn, provision_locations::table, &record.locations)?;
+    let locations: Vec<&LocationRow> = records.iter().flat_map(|r| &r.locations).collect();
+    if !locations.is_empty() {
+        insert_all!(conn, provision_locations::table, locations)?;
     }
-    if !record.service_areas.is_empty() {
-        insert_all!(conn, provision_service_areas::table, &record.service_areas)?;
+    let areas: Vec<&ServiceAreaRow> = records.iter().flat_map(|r| &r.service_areas).collect();
+    if !areas.is_empty() {
+        insert_all!(conn, provision_service_areas::table, areas)?;
     }
     Ok(())
 }
@@ -360,16 +367,13 @@ fn delete_provision_children(conn: &mut DbConnection, id: &str) -> QueryResult<(
     Ok(())
 }
 
-/// Stores a new provision with its JSON `document` as the API serves it (`None`: the search
-/// index renders it).
+/// Stores a new provision with its JSON `document` as the API serves it.
 pub fn insert_provision(
     conn: &mut DbConnection,
     record: &ProvisionRecord,
-    document: Option<&str>,
+    document: &str,
 ) -> QueryResult<()> {
-    insert_all!(conn, provisions::table, &record.row)?;
-    set_document(conn, &record.row.id, document)?;
-    insert_provision_children(conn, record)
+    insert_provisions(conn, std::slice::from_ref(record), &[document])
 }
 
 /// Stores new provisions with their documents, a few statements for all of them (a bulk
@@ -389,24 +393,7 @@ pub fn insert_provisions(
             .map(|(r, d)| (&r.row, provisions::document.eq(Some(*d))))
             .collect();
         insert_all!(conn, provisions::table, rows)?;
-        let categories: Vec<ProvisionCategoryRow> = records
-            .iter()
-            .flat_map(|r| {
-                r.categories.iter().map(|c| ProvisionCategoryRow {
-                    provision_id: r.row.id.clone(),
-                    category_code: c.clone(),
-                })
-            })
-            .collect();
-        insert_all!(conn, provision_categories::table, &categories)?;
-        let locations: Vec<&LocationRow> = records.iter().flat_map(|r| &r.locations).collect();
-        if !locations.is_empty() {
-            insert_all!(conn, provision_locations::table, locations)?;
-        }
-        let areas: Vec<&ServiceAreaRow> = records.iter().flat_map(|r| &r.service_areas).collect();
-        if !areas.is_empty() {
-            insert_all!(conn, provision_service_areas::table, areas)?;
-        }
+        insert_provision_children(conn, records)?;
     }
     Ok(())
 }
@@ -431,7 +418,7 @@ pub fn update_provision(
     }
     set_document(conn, &record.row.id, document)?;
     delete_provision_children(conn, &record.row.id)?;
-    insert_provision_children(conn, record)?;
+    insert_provision_children(conn, std::slice::from_ref(record))?;
     Ok(true)
 }
 
