@@ -238,6 +238,16 @@ pub fn build_app(
         .configure(hsds::configure)
         .service(
             web::scope("/api/v1")
+                // The searches first: the router tries resources in order, and each dynamic path
+                // before a match costs a regular-expression match.
+                .service(
+                    resource("/provisions")
+                        .route(web::get().to(search::list_provisions))
+                        .route(web::post().to(provisions::create_provision)),
+                )
+                .service(
+                    resource("/alternatives").route(web::get().to(alternatives::find_alternatives)),
+                )
                 .service(resource("/regions").route(web::get().to(regions::list_regions)))
                 .service(resource("/regions/{code}").route(web::get().to(regions::find_region)))
                 .service(
@@ -276,9 +286,6 @@ pub fn build_app(
                 .service(resource("/areas").route(web::get().to(areas::list_areas)))
                 .service(resource("/areas/lookup").route(web::get().to(areas::lookup_area)))
                 .service(resource("/areas/{code}").route(web::get().to(areas::find_area)))
-                .service(
-                    resource("/alternatives").route(web::get().to(alternatives::find_alternatives)),
-                )
                 .service(resource("/categories").route(web::get().to(categories::list_categories)))
                 .service(
                     resource("/organisations")
@@ -295,11 +302,6 @@ pub fn build_app(
                 .service(
                     resource("/organisations/{id}/history")
                         .route(web::get().to(history::organisation_history)),
-                )
-                .service(
-                    resource("/provisions")
-                        .route(web::get().to(search::list_provisions))
-                        .route(web::post().to(provisions::create_provision)),
                 )
                 .service(
                     resource("/provisions/{id}")

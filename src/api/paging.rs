@@ -73,38 +73,41 @@ impl SelfLinks {
     }
 }
 
-/// The same request with another page number.
-fn page_href(req: &HttpRequest, page: i64) -> String {
-    let kept: Vec<(String, String)> = url_pairs(req.query_string())
-        .into_iter()
-        .filter(|(k, _)| k != "page")
-        .collect();
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &kept {
-        query.append_pair(k, v);
-    }
-    query.append_pair("page", &page.to_string());
-    format!("{}?{}", req.path(), query.finish())
+/// The request's address with `page` set to any number: the query is read once per list.
+struct PageHref {
+    prefix: String,
 }
 
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+impl PageHref {
+    fn of(req: &HttpRequest) -> Self {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "page" {
+                query.append_pair(&k, &v);
+            }
+        }
+        let mut prefix = format!("{}?{}", req.path(), query.finish());
+        if !prefix.ends_with('?') {
+            prefix.push('&');
+        }
+        prefix.push_str("page=");
+        PageHref { prefix }
+    }
+
+    fn to(&self, page: i64) -> Link {
+        Link {
+            href: format!("{}{page}", self.prefix),
+        }
+    }
 }
 
 pub fn links(req: &HttpRequest, page: PageRequest, total: i64) -> PageLinks {
     let last = ((total + page.page_size - 1) / page.page_size).max(1);
+    let href = PageHref::of(req);
     PageLinks {
-        self_: Link {
-            href: page_href(req, page.page),
-        },
-        next: (page.page < last).then(|| Link {
-            href: page_href(req, page.page + 1),
-        }),
-        prev: (page.page > 1).then(|| Link {
-            href: page_href(req, (page.page - 1).min(last)),
-        }),
+        self_: href.to(page.page),
+        next: (page.page < last).then(|| href.to(page.page + 1)),
+        prev: (page.page > 1).then(|| href.to((page.page - 1).min(last))),
     }
 }
 

@@ -513,7 +513,16 @@ pub fn with_hits(
     hits: &[Hit],
     view: View,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = serde_json::to_vec(object).map_err(ApiError::internal)?;
+    let item = |hit: &Hit| match view {
+        View::Full => index.json(hit.entry),
+        View::Summary => index.summary_json(hit.entry),
+    };
+    // Room for the items and their distances, so the body is written without growing.
+    const ENVELOPE: usize = 1024;
+    const DISTANCE: usize = r#"{"distanceM":100000,},"#.len();
+    let items: usize = hits.iter().map(|h| item(h).len() + DISTANCE).sum();
+    let mut body = Vec::with_capacity(ENVELOPE + items);
+    serde_json::to_writer(&mut body, object).map_err(ApiError::internal)?;
     if body.pop() != Some(b'}') {
         return Err(ApiError::internal(std::io::Error::other(
             "the response is not a JSON object",
@@ -522,30 +531,24 @@ pub fn with_hits(
     if body.len() > 1 {
         body.push(b',');
     }
-    body.extend_from_slice(
-        serde_json::to_string(name)
-            .map_err(ApiError::internal)?
-            .as_bytes(),
-    );
+    serde_json::to_writer(&mut body, name).map_err(ApiError::internal)?;
     body.extend_from_slice(b":[");
     for (n, hit) in hits.iter().enumerate() {
         if n > 0 {
             body.push(b',');
         }
         match hit.distance_m {
-            // Writing into a Vec cannot fail.
+            // Whole metres; writing into a Vec cannot fail.
             Some(d) => {
-                let _ = write!(body, "{{\"distanceM\":{d:.0},");
+                let _ = write!(body, "{{\"distanceM\":{},", d.round() as i64);
             }
             None => body.extend_from_slice(b"{\"distanceM\":null,"),
         }
-        // A provision's JSON is an object with members: `{` is replaced by the distance.
-        match view {
-            View::Full => body.extend_from_slice(&index.json(hit.entry).get().as_bytes()[1..]),
-            View::Summary => {
-                body.extend_from_slice(&index.summary_json(hit.entry).as_bytes()[1..]);
-                body.push(b'}');
-            }
+        // A provision's JSON is an object with members: `{` is replaced by the distance; a
+        // summary is the start of that object, without its closing brace.
+        body.extend_from_slice(&item(hit).as_bytes()[1..]);
+        if view == View::Summary {
+            body.push(b'}');
         }
     }
     body.extend_from_slice(b"]}");

@@ -144,12 +144,19 @@ pub fn history(
 
 /// The newest sequence number of a change to one of `resource_types` (0 when there is none);
 /// instances poll it to learn what other instances wrote.
+/// One query per type, each answered from the end of the `changes_type_seq` index.
 pub fn latest_seq(conn: &mut DbConnection, resource_types: &[&str]) -> QueryResult<i64> {
-    changes::table
-        .filter(changes::resource_type.eq_any(resource_types))
-        .select(diesel::dsl::max(changes::seq))
-        .first::<Option<i64>>(conn)
-        .map(|s| s.unwrap_or(0))
+    let mut latest = 0;
+    for resource_type in resource_types {
+        let seq = changes::table
+            .filter(changes::resource_type.eq(resource_type))
+            .order(changes::seq.desc())
+            .select(changes::seq)
+            .first::<i64>(conn)
+            .optional()?;
+        latest = latest.max(seq.unwrap_or(0));
+    }
+    Ok(latest)
 }
 
 /// The resources of `resource_types` changed after `seq`, as `(seq, type, id)` in order;

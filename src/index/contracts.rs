@@ -27,12 +27,27 @@ pub struct ContractIndex {
     pub seq: i64,
     /// By provider name, then contract id.
     contracts: Vec<ContractDoc>,
+    /// Positions in `contracts` of the contracts of each scope code (`""` for national ones),
+    /// ascending: a resident's contracts are found without comparing every contract.
+    by_scope: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 impl ContractIndex {
     pub fn new(seq: i64, mut contracts: Vec<ContractDoc>) -> Self {
         contracts.sort_by(|a, b| (&a.organisation_name, &a.id).cmp(&(&b.organisation_name, &b.id)));
-        Self { seq, contracts }
+        let mut by_scope = rustc_hash::FxHashMap::<String, Vec<usize>>::default();
+        for (i, c) in contracts.iter().enumerate() {
+            let code = match c.scope.as_str() {
+                "national" => "",
+                _ => c.scope_code.as_deref().unwrap_or_default(),
+            };
+            by_scope.entry(code.to_owned()).or_default().push(i);
+        }
+        Self {
+            seq,
+            contracts,
+            by_scope,
+        }
     }
 
     /// The contracts valid on `day` that cover a resident of `municipality` (in `region`) for
@@ -44,18 +59,29 @@ impl ContractIndex {
         categories: &'a [String],
         day: NaiveDate,
     ) -> impl Iterator<Item = &'a ContractDoc> + 'a {
-        self.contracts.iter().filter(move |c| {
-            let applies = match c.scope.as_str() {
-                "national" => true,
-                "region" => c.scope_code.as_deref() == Some(region),
-                "municipality" => c.scope_code.as_deref() == Some(municipality),
-                _ => false,
-            };
-            applies
-                && c.valid_from <= day
-                && c.valid_until.is_none_or(|until| day <= until)
-                && c.categories.iter().any(|x| categories.contains(x))
-        })
+        let mut candidates: Vec<usize> = ["", region, municipality]
+            .iter()
+            .filter_map(|code| self.by_scope.get(*code))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.contracts[i])
+            .filter(move |c| {
+                let applies = match c.scope.as_str() {
+                    "national" => true,
+                    "region" => c.scope_code.as_deref() == Some(region),
+                    "municipality" => c.scope_code.as_deref() == Some(municipality),
+                    _ => false,
+                };
+                applies
+                    && c.valid_from <= day
+                    && c.valid_until.is_none_or(|until| day <= until)
+                    && c.categories.iter().any(|x| categories.contains(x))
+            })
     }
 }
 

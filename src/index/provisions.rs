@@ -12,12 +12,12 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
-use rstar::RTree;
 use rstar::primitives::GeomWithData;
+use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
 use serde_json::value::RawValue;
 
 use super::Reference;
-use super::words::{Dictionary, DictionaryBuilder, WordId, WordMatch};
+use super::words::{Dictionary, DictionaryBuilder, WordId, WordLists, WordMatch};
 use crate::domain::hours::{Period, Weekday};
 use crate::domain::location::NlPoint;
 use crate::domain::text;
@@ -143,8 +143,50 @@ struct Summary {
     active: bool,
     open_access: bool,
     free_of_charge: bool,
-    /// The municipality served, when that is all the provision serves.
-    only_municipality: Option<CodeId>,
+    /// Located at more than one place (a search keeps the nearest).
+    multi_located: bool,
+    served: ServedBy,
+}
+
+/// Whom a provision serves, when one code says it all (as for nearly every provision), so the
+/// resident filter is decided from the summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ServedBy {
+    Anyone,
+    Region(CodeId),
+    Municipality(CodeId),
+    /// A wijk or buurt.
+    Area(CodeId),
+    /// Several codes: [`covers`] decides from the entry.
+    Listed,
+}
+
+impl ServedBy {
+    fn of(served: &Served) -> Self {
+        match (
+            served.national,
+            &*served.regions,
+            &*served.municipalities,
+            &*served.areas,
+        ) {
+            (true, ..) => ServedBy::Anyone,
+            (false, &[r], &[], &[]) => ServedBy::Region(r),
+            (false, &[], &[m], &[]) => ServedBy::Municipality(m),
+            (false, &[], &[], &[a]) => ServedBy::Area(a),
+            _ => ServedBy::Listed,
+        }
+    }
+
+    /// Whether the resident is served; `None` when the entry's list must decide.
+    fn covers(self, r: &ResidentCodes) -> Option<bool> {
+        match self {
+            ServedBy::Anyone => Some(true),
+            ServedBy::Region(c) => Some(r.region == Some(c)),
+            ServedBy::Municipality(c) => Some(r.municipality == Some(c)),
+            ServedBy::Area(c) => Some(r.areas.contains(&Some(c))),
+            ServedBy::Listed => None,
+        }
+    }
 }
 
 /// One provision as the filters see it, and its wire representation.
@@ -154,15 +196,40 @@ struct Entry {
     /// Position in the order by folded name, then id.
     rank: u32,
     summary: Summary,
-    multi_located: bool,
     organisation: CodeId,
     /// ISO 639-1 codes as two ASCII bytes.
     languages: Box<[u16]>,
     opening_hours: Box<[Period]>,
     served: Served,
-    words: Box<[WordId]>,
-    json: Box<RawValue>,
+    /// How many bytes of the entry's JSON hold its summary members.
     summary_len: u32,
+}
+
+/// One text per entry, all in one allocation. A hundred thousand boxed texts of a kilobyte
+/// each waste the allocator's rounding and pin the pages they share with the build's
+/// short-lived allocations; one block is exact and is handed back whole.
+#[derive(Debug, Default)]
+struct Texts {
+    bytes: String,
+    /// The end of each entry's text in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
+        &self.bytes[start..self.ends[i]]
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
 }
 
 fn language_key(code: &str) -> Option<u16> {
@@ -172,8 +239,35 @@ fn language_key(code: &str) -> Option<u16> {
     }
 }
 
-/// A location in the R-tree: its entry and the point.
-type PointEntry = GeomWithData<[f64; 2], (u32, NlPoint)>;
+/// A location in the R-tree: its entry, its place in [`Segment::locations`], and the entry's
+/// filter summary. A search walks hundreds of locations to keep a few dozen; carrying the
+/// summary in the leaf decides most of them from the node the walk reads anyway, instead of
+/// from an entry elsewhere in memory.
+#[derive(Debug, Clone, Copy)]
+struct Located {
+    entry: u32,
+    location: u32,
+    /// The entry's words in [`Segment::words`], for a text filter.
+    words: (u32, u32),
+    summary: Summary,
+}
+
+type PointEntry = GeomWithData<[f64; 2], Located>;
+
+// A leaf stays one cache line.
+const _: () = assert!(std::mem::size_of::<PointEntry>() <= 64);
+
+/// Nodes of up to 32 children instead of rstar's 6: the tree is only ever bulk-loaded, and a
+/// search that walks hundreds of locations then reads a few long runs of leaves (one
+/// stretch of memory each) instead of many short ones behind more levels of nodes.
+struct WideNodes;
+
+impl RTreeParams for WideNodes {
+    const MIN_SIZE: usize = 8;
+    const MAX_SIZE: usize = 32;
+    const REINSERTION_COUNT: usize = 8;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
 
 /// The provisions written since the base was built replace their base entries; entries of
 /// this segment are numbered from here in [`Hit::entry`].
@@ -208,17 +302,21 @@ pub struct Offer {
 #[derive(Debug, Default)]
 struct Segment {
     entries: Vec<Entry>,
-    points: RTree<PointEntry>,
+    points: RTree<PointEntry, WideNodes>,
     /// Entries without a location (online, telephone), by name.
     unlocated: Vec<u32>,
     dictionary: Dictionary,
+    /// The words of each entry.
+    words: WordLists,
     bits: CategoryBits,
     /// Reach in metres per category bit.
     reach_by_bit: Vec<Option<f64>>,
     /// Number of each code the service areas and the filters use.
     codes: FxHashMap<Box<str>, CodeId>,
     /// Folded name of each entry: the order by name across segments.
-    names: Vec<Box<str>>,
+    names: Texts,
+    /// The wire representation of each entry (a JSON object), served as is.
+    documents: Texts,
     /// Entry of each provision.
     by_id: FxHashMap<uuid::Uuid, u32>,
     /// The locations of entry `i` are `locations[location_start[i]..location_start[i + 1]]`.
@@ -263,7 +361,8 @@ pub struct IndexBuilder<'r> {
     location_start: Vec<u32>,
     unlocated: Vec<u32>,
     /// Folded name of each entry, for the order by name.
-    names: Vec<String>,
+    names: Texts,
+    documents: Texts,
     entries: Vec<Entry>,
 }
 
@@ -312,7 +411,8 @@ impl<'r> IndexBuilder<'r> {
             locations: Vec::new(),
             location_start: vec![0],
             unlocated: Vec::new(),
-            names: Vec::new(),
+            names: Texts::default(),
+            documents: Texts::default(),
             entries: Vec::new(),
         }
     }
@@ -379,25 +479,30 @@ impl<'r> IndexBuilder<'r> {
             active: doc.active,
             open_access: doc.access == "open",
             free_of_charge: doc.free_of_charge,
-            only_municipality: match (&*served.municipalities, served.national) {
-                (&[m], false) if served.regions.is_empty() && served.areas.is_empty() => Some(m),
-                _ => None,
-            },
+            multi_located: doc.locations.len() > 1,
+            served: ServedBy::of(&served),
         };
         for &(lat, lon) in &doc.locations {
             if let Ok(point) = NlPoint::new(lat, lon) {
+                let located = Located {
+                    entry: i,
+                    location: self.locations.len() as u32,
+                    // Known when the segment is laid out.
+                    words: (0, 0),
+                    summary,
+                };
                 self.points
-                    .push(GeomWithData::new(project(lat, lon), (i, point)));
+                    .push(GeomWithData::new(project(lat, lon), located));
                 self.locations.push(point);
             }
         }
         self.location_start.push(self.locations.len() as u32);
-        self.names.push(text::fold(&doc.name));
+        self.names.push(&text::fold(&doc.name));
+        self.documents.push(doc.json.get());
         self.entries.push(Entry {
             id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
             rank: 0,
             summary,
-            multi_located: doc.locations.len() > 1,
             organisation: self.codes.id(&doc.organisation_id),
             languages: doc
                 .languages
@@ -406,8 +511,6 @@ impl<'r> IndexBuilder<'r> {
                 .collect(),
             opening_hours: doc.opening_hours.into_boxed_slice(),
             served,
-            words: Box::default(),
-            json: doc.json,
             summary_len: doc.summary_len,
         });
     }
@@ -431,14 +534,16 @@ impl<'r> IndexBuilder<'r> {
             locations,
             location_start,
             mut unlocated,
-            names,
+            mut names,
+            mut documents,
             mut entries,
             ..
         } = self;
         let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
         by_name.sort_unstable_by(|&a, &b| {
-            names[a as usize]
-                .cmp(&names[b as usize])
+            names
+                .get(a as usize)
+                .cmp(names.get(b as usize))
                 .then_with(|| entries[a as usize].id.cmp(&entries[b as usize].id))
         });
         for (rank, &i) in by_name.iter().enumerate() {
@@ -446,8 +551,12 @@ impl<'r> IndexBuilder<'r> {
         }
         unlocated.sort_unstable_by_key(|&i| entries[i as usize].rank);
         let (dictionary, words) = dictionary.finish();
-        for (entry, words) in entries.iter_mut().zip(words) {
-            entry.words = words;
+        let mut points = RTree::bulk_load_with_params(points);
+        // The words of the provisions one search walks past lie together, in the order the
+        // walk reads the leaves: a text filter then reads one stretch of memory.
+        let words = words.laid_out(points.iter().map(|p| p.data.entry as usize));
+        for p in points.iter_mut() {
+            p.data.words = words.span(p.data.entry as usize);
         }
         let by_id = entries
             .iter()
@@ -456,13 +565,21 @@ impl<'r> IndexBuilder<'r> {
             .collect();
         Segment {
             entries,
-            points: RTree::bulk_load(points),
+            points,
             unlocated,
             dictionary,
+            words,
             bits,
             reach_by_bit,
             codes: codes.0,
-            names: names.into_iter().map(String::into_boxed_str).collect(),
+            names: {
+                names.shrink_to_fit();
+                names
+            },
+            documents: {
+                documents.shrink_to_fit();
+                documents
+            },
             by_id,
             locations,
             location_start,
@@ -487,17 +604,16 @@ impl ProvisionIndex {
     }
 
     /// The provision's wire representation.
-    pub fn json(&self, entry: u32) -> &RawValue {
+    pub fn json(&self, entry: u32) -> &str {
         let (segment, i) = self.segment_of(entry);
-        &segment.entries[i].json
+        segment.documents.get(i)
     }
 
     /// The start of the provision's wire representation that holds its summary members: a
     /// JSON object without its closing brace.
     pub fn summary_json(&self, entry: u32) -> &str {
         let (segment, i) = self.segment_of(entry);
-        let e = &segment.entries[i];
-        &e.json.get()[..e.summary_len as usize]
+        &segment.documents.get(i)[..segment.entries[i].summary_len as usize]
     }
 
     fn segment_of(&self, entry: u32) -> (&Segment, usize) {
@@ -579,7 +695,7 @@ impl ProvisionIndex {
         }
         let name = |h: &Hit| {
             let (segment, i) = self.segment_of(h.entry);
-            (&segment.names[i], segment.entries[i].id)
+            (segment.names.get(i), segment.entries[i].id)
         };
         let mut hits = Vec::with_capacity(old.hits.len() + new.hits.len());
         let (mut a, mut b) = (
@@ -632,11 +748,11 @@ impl Segment {
 
     /// The reach of a provision for this query, in metres: the largest reach of its categories
     /// the query asks for, else the default.
-    fn reach_of(&self, e: &Entry, reach: Reach, category_mask: Option<u128>) -> f64 {
+    fn reach_of(&self, s: &Summary, reach: Reach, category_mask: Option<u128>) -> f64 {
         match reach {
             Reach::Radius(r) => r,
             Reach::PerCategory { default_m, .. } => {
-                let mut bits = e.summary.categories & category_mask.unwrap_or(u128::MAX);
+                let mut bits = s.categories & category_mask.unwrap_or(u128::MAX);
                 let mut widest: Option<f64> = None;
                 while bits != 0 {
                     let bit = bits.trailing_zeros() as usize;
@@ -672,8 +788,7 @@ impl Segment {
                     }))
                 }
                 None => hits.extend(
-                    (0..self.entries.len() as u32)
-                        .filter(|&i| live(i) && filter.passes(&self.entries[i as usize])),
+                    (0..self.entries.len() as u32).filter(|&i| live(i) && filter.passes(self, i)),
                 ),
             }
             let mut hits: Vec<Hit> = hits
@@ -695,18 +810,38 @@ impl Segment {
         let search_m = max_m * PROJECTION_MARGIN;
         let mut located = Vec::new();
         let mut multi_located = false;
+        let from = project(origin.lat(), origin.lon());
         for p in self
             .points
-            .locate_within_distance(project(origin.lat(), origin.lon()), search_m * search_m)
+            .locate_within_distance(from, search_m * search_m)
         {
-            let (i, point) = p.data;
-            let e = &self.entries[i as usize];
-            if !filter.passes_summary(&e.summary) || !live(i) || !filter.passes_rest(e) {
+            let Located {
+                entry: i,
+                location,
+                words,
+                summary,
+            } = p.data;
+            // The entry itself is read only for a filter its summary cannot decide.
+            if !filter.passes_summary(&summary)
+                || !live(i)
+                || (filter.needs_entry(&summary)
+                    && !filter.passes_entry(&self.entries[i as usize], &summary))
+                || !filter.text_matches(self.words.slice(words))
+            {
                 continue;
             }
-            let d = origin.distance_m(point);
-            if d <= self.reach_of(e, reach, filter.categories) {
-                multi_located |= e.multi_located;
+            let reach_m = self.reach_of(&summary, reach, filter.categories);
+            if reach_m < max_m {
+                // Beyond a shorter reach already on the plane: no distance on the sphere.
+                let [x, y] = *p.geom();
+                let planar = (x - from[0]).powi(2) + (y - from[1]).powi(2);
+                if planar > (reach_m * PROJECTION_MARGIN).powi(2) {
+                    continue;
+                }
+            }
+            let d = origin.distance_m(self.locations[location as usize]);
+            if d <= reach_m {
+                multi_located |= summary.multi_located;
                 located.push(Hit {
                     entry: i,
                     distance_m: Some(d),
@@ -726,7 +861,7 @@ impl Segment {
             .unlocated
             .iter()
             .copied()
-            .filter(|&i| live(i) && filter.passes(&self.entries[i as usize]))
+            .filter(|&i| live(i) && filter.passes(self, i))
             .collect();
         let total = count + unlocated.len();
         let in_unlocated = window.start.max(count) - count..window.end.max(count) - count;
@@ -794,6 +929,8 @@ struct Filter<'q> {
     region: Option<Option<CodeId>>,
     organisation: Option<Option<CodeId>>,
     language: Option<Option<u16>>,
+    /// Whether a filter other than the resident's needs more than an entry's summary.
+    entry_filters: bool,
 }
 
 /// The resident's codes; `None` where the index knows no provision serving it.
@@ -828,19 +965,25 @@ impl<'q> Filter<'q> {
             region: q.region.as_deref().map(code),
             organisation: q.organisation.as_deref().map(code),
             language: q.language.as_deref().map(language_key),
+            entry_filters: q.region.is_some()
+                || q.organisation.is_some()
+                || q.language.is_some()
+                || q.open_at.is_some(),
         }
     }
 
-    fn passes(&self, e: &Entry) -> bool {
-        self.passes_summary(&e.summary) && self.passes_rest(e)
+    /// Every filter, for entry `i` of `segment`.
+    fn passes(&self, segment: &Segment, i: u32) -> bool {
+        let e = &segment.entries[i as usize];
+        self.passes_without_text(e) && self.text_matches(segment.words.get(i as usize))
     }
 
     fn passes_without_text(&self, e: &Entry) -> bool {
-        self.passes_summary(&e.summary) && self.passes_rest_without_text(e)
+        self.passes_summary(&e.summary) && self.passes_entry(e, &e.summary)
     }
 
-    /// The filters a [`Summary`] decides; a provision that serves one municipality only is
-    /// decided here for the resident too.
+    /// The filters a [`Summary`] decides, the resident's too unless the provision serves a
+    /// list of codes.
     fn passes_summary(&self, s: &Summary) -> bool {
         let q = self.q;
         self.categories.is_none_or(|m| s.categories & m != 0)
@@ -852,22 +995,19 @@ impl<'q> Filter<'q> {
                 _ => false,
             })
             && q.free_of_charge.is_none_or(|f| s.free_of_charge == f)
-            && self.resident.as_ref().is_none_or(|r| {
-                s.only_municipality
-                    .is_none_or(|only| r.municipality == Some(only))
-            })
-    }
-
-    /// The filters that need the entry, after [`Self::passes_summary`].
-    fn passes_rest(&self, e: &Entry) -> bool {
-        self.passes_rest_without_text(e)
             && self
-                .text
+                .resident
                 .as_ref()
-                .is_none_or(|words| words.iter().all(|w| w.matches(&e.words)))
+                .is_none_or(|r| s.served.covers(r).unwrap_or(true))
     }
 
-    fn passes_rest_without_text(&self, e: &Entry) -> bool {
+    /// Whether [`Self::passes_entry`] has anything to decide for an entry with summary `s`.
+    fn needs_entry(&self, s: &Summary) -> bool {
+        self.entry_filters || (self.resident.is_some() && s.served == ServedBy::Listed)
+    }
+
+    /// The filters that need the entry, after [`Self::passes_summary`] of its summary `s`.
+    fn passes_entry(&self, e: &Entry, s: &Summary) -> bool {
         let q = self.q;
         self.organisation.is_none_or(|o| o == Some(e.organisation))
             && self
@@ -878,10 +1018,17 @@ impl<'q> Filter<'q> {
             && self
                 .resident
                 .as_ref()
-                .is_none_or(|r| e.summary.only_municipality.is_some() || covers(&e.served, r))
+                .is_none_or(|r| s.served != ServedBy::Listed || covers(&e.served, r))
             && self.region.is_none_or(|r| {
                 e.served.national || r.is_some_and(|r| e.served.in_regions.contains(&r))
             })
+    }
+
+    /// The text filter, on an entry's words.
+    fn text_matches(&self, words: &[WordId]) -> bool {
+        self.text
+            .as_ref()
+            .is_none_or(|query| query.iter().all(|w| w.matches(words)))
     }
 }
 

@@ -87,12 +87,61 @@ impl Dictionary {
     }
 }
 
+/// The words of each entry (sorted, each once), all in one array.
+#[derive(Debug, Default)]
+pub struct WordLists {
+    ids: Vec<WordId>,
+    /// `(start, len)` of each entry's words in `ids`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl WordLists {
+    fn push(&mut self, words: &[WordId]) -> (u32, u32) {
+        let span = (self.ids.len() as u32, words.len() as u32);
+        self.ids.extend_from_slice(words);
+        self.spans.push(span);
+        span
+    }
+
+    /// Where entry `i`'s words are, for [`Self::slice`].
+    pub fn span(&self, i: usize) -> (u32, u32) {
+        self.spans[i]
+    }
+
+    pub fn slice(&self, (start, len): (u32, u32)) -> &[WordId] {
+        &self.ids[start as usize..(start + len) as usize]
+    }
+
+    pub fn get(&self, i: usize) -> &[WordId] {
+        self.slice(self.spans[i])
+    }
+
+    /// The same lists, laid out in memory in the order of the entries in `order` (an entry
+    /// listed again keeps its first place; entries not listed follow in their own order).
+    pub fn laid_out(&self, order: impl IntoIterator<Item = usize>) -> WordLists {
+        const UNPLACED: (u32, u32) = (u32::MAX, 0);
+        let mut laid = WordLists {
+            ids: Vec::with_capacity(self.ids.len()),
+            spans: vec![UNPLACED; self.spans.len()],
+        };
+        let all = 0..self.spans.len();
+        for i in order.into_iter().chain(all) {
+            if laid.spans[i] == UNPLACED {
+                let span = (laid.ids.len() as u32, self.spans[i].1);
+                laid.ids.extend_from_slice(self.get(i));
+                laid.spans[i] = span;
+            }
+        }
+        laid
+    }
+}
+
 /// Collects the words of the entries in order, then numbers them.
 #[derive(Debug, Default)]
 pub struct DictionaryBuilder {
     provisional: HashMap<Box<str>, WordId>,
     /// Provisional words of each entry.
-    entries: Vec<Vec<WordId>>,
+    entries: WordLists,
 }
 
 impl DictionaryBuilder {
@@ -119,11 +168,11 @@ impl DictionaryBuilder {
     pub fn add_entry(&mut self, mut words: Vec<WordId>) {
         words.sort_unstable();
         words.dedup();
-        self.entries.push(words);
+        self.entries.push(&words);
     }
 
     /// The dictionary, and the words of each entry (sorted) in final numbers.
-    pub fn finish(self) -> (Dictionary, Vec<Box<[WordId]>>) {
+    pub fn finish(self) -> (Dictionary, WordLists) {
         let mut words: Vec<(Box<str>, WordId)> = self.provisional.into_iter().collect();
         words.sort_unstable();
         let mut renumber = vec![0; words.len()];
@@ -139,22 +188,18 @@ impl DictionaryBuilder {
                 .push(id as WordId);
         }
         let mut postings = vec![Vec::new(); words.len()];
-        let entries = self
-            .entries
-            .into_iter()
-            .enumerate()
-            .map(|(entry, provisional)| {
-                let mut ids: Vec<WordId> = provisional
-                    .into_iter()
-                    .map(|w| renumber[w as usize])
-                    .collect();
-                ids.sort_unstable();
-                for &w in &ids {
-                    postings[w as usize].push(entry as u32);
-                }
-                ids.into_boxed_slice()
-            })
-            .collect();
+        let mut entries = self.entries;
+        for entry in 0..entries.spans.len() {
+            let (start, len) = entries.span(entry);
+            let ids = &mut entries.ids[start as usize..(start + len) as usize];
+            for w in ids.iter_mut() {
+                *w = renumber[*w as usize];
+                postings[*w as usize].push(entry as u32);
+            }
+            ids.sort_unstable();
+        }
+        entries.ids.shrink_to_fit();
+        entries.spans.shrink_to_fit();
         (
             Dictionary {
                 words,
@@ -170,7 +215,7 @@ impl DictionaryBuilder {
 mod tests {
     use super::*;
 
-    fn dictionary(texts: &[&str]) -> (Dictionary, Vec<Box<[WordId]>>) {
+    fn dictionary(texts: &[&str]) -> (Dictionary, WordLists) {
         let mut b = DictionaryBuilder::default();
         for t in texts {
             let mut ids = Vec::new();
@@ -198,11 +243,24 @@ mod tests {
         ] {
             let m = d.query(q).expect("words");
             assert_eq!(d.entries(&m), expected, "{q}");
-            let per_entry: Vec<u32> = (0..entries.len() as u32)
-                .filter(|&i| m.iter().all(|w| w.matches(&entries[i as usize])))
+            let per_entry: Vec<u32> = (0..entries.spans.len() as u32)
+                .filter(|&i| m.iter().all(|w| w.matches(entries.get(i as usize))))
                 .collect();
             assert_eq!(per_entry, expected, "{q} per entry");
         }
         assert!(d.query(" - ").is_none());
+    }
+
+    #[test]
+    fn laid_out_lists_keep_each_entrys_words_in_the_order_given() {
+        let (_, entries) = dictionary(&["a b", "c", "d e f", "b c"]);
+        let laid = entries.laid_out([2, 0, 2]);
+        for i in 0..4 {
+            assert_eq!(laid.get(i), entries.get(i), "entry {i}");
+        }
+        // Entry 2 first, then 0; 1 and 3 (not listed) after them, in their own order.
+        let starts: Vec<u32> = [2, 0, 1, 3].iter().map(|&i| laid.span(i).0).collect();
+        assert_eq!(starts, [0, 3, 5, 6]);
+        assert_eq!(laid.ids.len(), entries.ids.len());
     }
 }

@@ -222,6 +222,93 @@ async fn found(app: &TestApp, query: &str, id: &str) -> bool {
 }
 
 #[actix_web::test]
+async fn every_shape_of_service_area_serves_exactly_its_residents() {
+    // A family at postcode 4611: wijk WK074800 of Bergen op Zoom (GM0748), region JZ36. Each
+    // provision is located there; only its service area decides.
+    let app = spawn_app().await;
+    let mut expected = Vec::new();
+    let mut names = Vec::new();
+    for (name, areas, served) in [
+        (
+            "Wijk 00",
+            json!([{"scope": "area", "code": "WK074800"}]),
+            true,
+        ),
+        (
+            "Wijk 03",
+            json!([{"scope": "area", "code": "WK074803"}]),
+            false,
+        ),
+        (
+            "Regio JZ36",
+            json!([{"scope": "region", "code": "JZ36"}]),
+            true,
+        ),
+        (
+            "Regio JZ07",
+            json!([{"scope": "region", "code": "JZ07"}]),
+            false,
+        ),
+        (
+            "Gemeente",
+            json!([{"scope": "municipality", "code": "GM0748"}]),
+            true,
+        ),
+        (
+            "Gemeente Zundert",
+            json!([{"scope": "municipality", "code": "GM0879"}]),
+            false,
+        ),
+        ("Landelijk", json!([{"scope": "national"}]), true),
+        (
+            "Lijst met eigen gemeente",
+            json!([{"scope": "municipality", "code": "GM0879"}, {"scope": "municipality", "code": "GM0748"}]),
+            true,
+        ),
+        (
+            "Lijst met eigen wijk",
+            json!([{"scope": "area", "code": "WK087900"}, {"scope": "area", "code": "WK074800"}]),
+            true,
+        ),
+        (
+            "Lijst zonder eigen plek",
+            json!([{"scope": "area", "code": "WK074803"}, {"scope": "region", "code": "JZ07"}]),
+            false,
+        ),
+    ] {
+        let id = provision(
+            &app,
+            &format!("Vormtoets {name}"),
+            json!({"serviceAreas": areas}),
+        )
+        .await;
+        if served {
+            expected.push(id.clone());
+        }
+        names.push((id, name));
+    }
+    expected.sort();
+    for query in [
+        "postcode=4611&q=vormtoets",
+        "postcode=4611&category=buurthuis&age=5",
+    ] {
+        let mut hits: Vec<String> = all_hits(&app, query)
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| names.iter().any(|(n, _)| n == id))
+            .collect();
+        hits.sort();
+        let name = |ids: &[String]| -> Vec<&str> {
+            ids.iter()
+                .filter_map(|id| names.iter().find(|(n, _)| n == id).map(|(_, x)| *x))
+                .collect()
+        };
+        assert_eq!(name(&hits), name(&expected), "{query}");
+    }
+}
+
+#[actix_web::test]
 async fn age_bounds_are_inclusive() {
     let app = spawn_app().await;
     let id = provision(&app, "Kinderclub", json!({})).await;
@@ -398,7 +485,7 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
         ..Default::default()
     });
     assert_eq!(hits.len(), 1);
-    let rendered: Value = serde_json::from_str(index.json(hits[0].entry).get()).expect("json");
+    let rendered: Value = serde_json::from_str(index.json(hits[0].entry)).expect("json");
     assert_eq!(rendered, patched.body);
     assert_eq!(
         read_model::store_missing_documents(&mut conn).expect("store"),
@@ -456,7 +543,7 @@ async fn every_summary_is_the_provision_cut_at_its_summary_members() {
     let hits = index.search(&SearchQuery::default());
     assert!(hits.len() > 500);
     for hit in &hits {
-        let full: Value = serde_json::from_str(index.json(hit.entry).get()).expect("json");
+        let full: Value = serde_json::from_str(index.json(hit.entry)).expect("json");
         let summary: Value =
             serde_json::from_str(&format!("{}}}", index.summary_json(hit.entry))).expect("json");
         assert_eq!(summary, summary_of(&full), "{}", index.json(hit.entry));
@@ -507,7 +594,7 @@ async fn every_summary_is_the_provision_cut_at_its_summary_members() {
 fn listed(index: &ProvisionIndex, hits: &[Hit]) -> Vec<(String, Option<i64>)> {
     hits.iter()
         .map(|h| {
-            let json: Value = serde_json::from_str(index.json(h.entry).get()).expect("json");
+            let json: Value = serde_json::from_str(index.json(h.entry)).expect("json");
             let id = json["id"].as_str().expect("id").to_owned();
             (id, h.distance_m.map(|d| d.round() as i64))
         })
