@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP load test: starts the release server on a national synthetic set (100,000 provisions by
 # default) and measures throughput and latency percentiles with wrk for a neighbourhood search,
-# an alternatives query, a text query, a region's coverage and /health/live, in the same run;
+# an alternatives query, a text query, a region's coverage and /health/live (first and last),
+# in the same run, each with its share of /health/live's rate and the server's CPU per request;
 # then a few writes and the server's memory after them.
 #
 #   bash benches/load.sh                 # 100,000 provisions, 32 connections, 15 s each
@@ -40,15 +41,27 @@ done
 kill -0 "$SERVER" 2>/dev/null || { echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
 grep -o '"elapsed_ms":[0-9]*,"message":"search index built"\|"provisions":[0-9]*' "$WORK/serve.log" | head -2 || true
 
-printf '\n%-58s %10s %9s %9s %9s\n' "endpoint" "req/s" "p50" "p99" "max"
+rss() { echo "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024)) MB"; }
+printf 'resident memory after the start: %s\n' "$(rss)"
+
+# Server CPU per request from /proc (user + system ticks), less noisy than a share of two cores
+# that wrk uses too. /health/live is measured first and last: the machine's speed drifts, and
+# each row's share is taken against the mean of the two.
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+declare -a NAMES RATES P50S P99S MAXS CPUS
 run() {
-    local name=$1 path=$2 out
+    local name=$1 path=$2 out before after count
+    before=$(cpu_ticks)
     out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT$path")
-    printf '%-58s %10s %9s %9s %9s\n' "$name" \
-        "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-        "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
-        "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
-        "$(awk '/Latency/ {print $4; exit}' <<<"$out")"
+    after=$(cpu_ticks)
+    count=$(awk '/requests in/ {print $1}' <<<"$out")
+    NAMES+=("$name")
+    RATES+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
+    P50S+=("$(awk '$1 == "50%" {print $2}' <<<"$out")")
+    P99S+=("$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    MAXS+=("$(awk '/Latency/ {print $4; exit}' <<<"$out")")
+    CPUS+=("$(( (after - before) * TICK_US / count ))")
 }
 run "/health/live (trivial)" "/health/live"
 run "neighbourhood search (postcode, category tree, age)" "/api/v1/provisions?postcode=4611&category=opvoeden&age=9"
@@ -56,7 +69,15 @@ run "  the same with view=full (whole provisions)" "/api/v1/provisions?postcode=
 run "alternatives (postcode, need ijw-45, age)" "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9"
 run "text search (q=opvoe near postcode)" "/api/v1/provisions?postcode=4611&q=opvoe"
 run "region coverage (JZ36: 9 municipalities x 10 categories)" "/api/v1/regions/JZ36/coverage"
-rss() { echo "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024)) MB"; }
+run "/health/live again (trivial)" "/health/live"
+HEALTH=$(awk -v a="${RATES[0]}" -v b="${RATES[${#RATES[@]}-1]}" 'BEGIN {print (a + b) / 2}')
+printf '\n%-58s %10s %7s %9s %9s %9s %8s\n' "endpoint" "req/s" "share" "p50" "p99" "max" "cpu/req"
+for i in "${!NAMES[@]}"; do
+    printf '%-58s %10s %6s%% %9s %9s %9s %6sus\n' "${NAMES[$i]}" "${RATES[$i]}" \
+        "$(awk -v r="${RATES[$i]}" -v h="$HEALTH" 'BEGIN {printf "%.1f", 100 * r / h}')" \
+        "${P50S[$i]}" "${P99S[$i]}" "${MAXS[$i]}" "${CPUS[$i]}"
+done
+printf '(share: of the mean /health/live rate of the first and last row; cpu/req: server CPU,\n user and system, per request)\n'
 printf '\nresident memory of the server: %s\n' "$(rss)"
 
 # Writes: each answers after this instance's search index has taken it in.

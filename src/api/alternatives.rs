@@ -1,12 +1,13 @@
 //! The access-team question: a family here has this need — which freely accessible provision
 //! can help first, and if we must refer, to whom may we?
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
+use super::paging::{PageLinks, PageParams, links};
 use super::search::{Place, SearchItem, View, resolve_origin, with_hits};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_offset_hours;
@@ -16,8 +17,6 @@ use crate::index::provisions::{Found, Reach, SearchQuery};
 
 /// Reach of an open category without one in the taxonomy, in metres.
 const DEFAULT_REACH_M: f64 = 10_000.0;
-/// How many open alternatives are listed at most.
-const MAX_ALTERNATIVES: usize = 25;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -79,8 +78,8 @@ pub struct ContractedProvider {
 pub struct Alternatives {
     #[serde(flatten)]
     pub answer: AlternativesAnswer,
-    /// Open provisions within reach that serve the family, nearest first; those without a
-    /// location (online, telephone) last. At most 25.
+    /// One page of the open provisions within reach that serve the family, nearest first;
+    /// those without a location (online, telephone) last.
     pub open_alternatives: Vec<SearchItem>,
 }
 
@@ -96,6 +95,13 @@ pub struct AlternativesAnswer {
     pub open_categories: Vec<String>,
     /// How many open alternatives there are in all.
     pub open_alternatives_total: usize,
+    /// The page of open alternatives listed, from 1.
+    pub page: i64,
+    /// Open alternatives per page (`pageSize`, default 20, at most 100).
+    pub page_size: i64,
+    /// This page and the next and previous pages of open alternatives.
+    #[serde(rename = "_links")]
+    pub links: PageLinks,
     /// True when no open provision is within reach: say so to the family's team plainly.
     pub no_open_alternative_within_reach: bool,
     /// A sentence for the access team.
@@ -147,11 +153,13 @@ fn plan(reference: &Reference, need: &str) -> (Vec<String>, Vec<String>) {
 
 /// Open alternatives near the family first, then the contracted specialist providers.
 #[utoipa::path(get, path = "/alternatives", tag = "access teams", operation_id = "find_alternatives",
-    params(AlternativesQuery),
+    params(AlternativesQuery, PageParams),
     responses((status = 200, description = "Open alternatives and contracted providers for this family", body = Alternatives)))]
 pub async fn find_alternatives(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<AlternativesQuery>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let reference = state.reference.clone();
     let mut e = FieldErrors::new();
@@ -187,11 +195,13 @@ pub async fn find_alternatives(
         }
         ok
     });
+    let page = page.into_inner().check(&mut e);
     let errors = e.into_vec();
-    let (Some(need), Some(resident), Some(place), true) = (
+    let (Some(need), Some(resident), Some(place), Some(page), true) = (
         need,
         origin.resident.clone(),
         origin.place(&reference),
+        page,
         errors.is_empty(),
     ) else {
         return Err(ApiError::Invalid(errors));
@@ -204,6 +214,8 @@ pub async fn find_alternatives(
         .map(f64::from)
         .fold(DEFAULT_REACH_M, f64::max);
     let index = state.read_model.index();
+    let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let window = offset..offset.saturating_add(usize::try_from(page.page_size).unwrap_or(0));
     let found = if open.is_empty() {
         Found::default()
     } else {
@@ -221,7 +233,7 @@ pub async fn find_alternatives(
                 age,
                 ..Default::default()
             },
-            0..MAX_ALTERNATIVES,
+            window,
         )
     };
     let needs_referral = !ijw.is_empty();
@@ -277,6 +289,9 @@ pub async fn find_alternatives(
         date,
         open_categories: open,
         open_alternatives_total: found.total,
+        page: page.page,
+        page_size: page.page_size,
+        links: links(&req, page, found.total as i64),
         no_open_alternative_within_reach: none,
         message,
         contracted_providers: providers,

@@ -24,19 +24,28 @@ pub struct PageParams {
 
 impl PageParams {
     pub fn parse(self) -> Result<PageRequest, ApiError> {
+        let mut errors = crate::domain::FieldErrors::new();
+        self.check(&mut errors)
+            .ok_or_else(|| ApiError::Invalid(errors.into_vec()))
+    }
+
+    /// The page asked for; every problem is recorded in `e`.
+    pub fn check(self, e: &mut crate::domain::FieldErrors) -> Option<PageRequest> {
         let page = self.page.unwrap_or(1);
         let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        let mut errors = crate::domain::FieldErrors::new();
+        let mut valid = true;
         if !(1..=1_000_000).contains(&page) {
-            errors.add("page", "page must be between 1 and 1000000");
+            e.add("page", "page must be between 1 and 1000000");
+            valid = false;
         }
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            errors.add(
+            e.add(
                 "pageSize",
                 format!("pageSize must be between 1 and {MAX_PAGE_SIZE}"),
             );
+            valid = false;
         }
-        Ok(errors.finish(|| PageRequest { page, page_size })?)
+        valid.then_some(PageRequest { page, page_size })
     }
 }
 

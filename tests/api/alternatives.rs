@@ -78,16 +78,35 @@ async fn outpatient_care_need_lists_open_alternatives_by_their_reach_and_contrac
         .into_iter()
         .map(|(_, k)| k.1)
         .chain(unlocated.into_iter().map(|k| k.1))
-        .take(25)
         .collect();
-    let actual: Vec<String> = body["openAlternatives"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|p| p["id"].as_str().expect("id").to_owned())
-        .collect();
-    assert!(!expected.is_empty());
-    assert_eq!(actual, expected);
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["openAlternatives"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|p| p["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert!(expected.len() > 2, "enough to page through");
+    assert_eq!(body["openAlternativesTotal"], expected.len());
+    assert_eq!(body["pageSize"], 20);
+    assert_eq!(ids(body), expected[..expected.len().min(20)]);
+    // Every page, by following the links, lists the rest in order.
+    let mut paged = Vec::new();
+    let mut next = Some(
+        "/api/v1/alternatives?postcode=4611&need=ijw-45&age=9&date=2026-11-23&pageSize=2"
+            .to_owned(),
+    );
+    while let Some(href) = next {
+        let page = app.get(&href).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert_eq!(page.body["openAlternativesTotal"], expected.len());
+        paged.extend(ids(&page.body));
+        next = page.body["_links"]["next"]["href"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert_eq!(paged, expected);
 
     let providers: Vec<(String, String)> = body["contractedProviders"]
         .as_array()
@@ -205,9 +224,14 @@ async fn an_open_need_searches_that_category_and_needs_no_contract() {
 #[actix_web::test]
 async fn alternatives_need_an_origin_and_a_known_need() {
     let app = spawn_app().await;
-    let reply = app.get("/api/v1/alternatives?need=nope&age=40").await;
+    let reply = app
+        .get("/api/v1/alternatives?need=nope&age=40&pageSize=101")
+        .await;
     reply.assert_problem(400);
-    assert_eq!(reply.invalid_fields(), ["postcode", "need", "age"]);
+    assert_eq!(
+        reply.invalid_fields(),
+        ["postcode", "need", "age", "pageSize"]
+    );
     app.get("/api/v1/alternatives?postcode=4611")
         .await
         .assert_problem(400);
