@@ -513,14 +513,17 @@ pub fn with_hits(
     hits: &[Hit],
     view: View,
 ) -> Result<HttpResponse, ApiError> {
-    let item = |hit: &Hit| match view {
-        View::Full => index.json(hit.entry),
-        View::Summary => index.summary_json(hit.entry),
+    let rest_len = |hit: &Hit| match view {
+        View::Full => index.details_len(hit.entry),
+        View::Summary => 1,
     };
     // Room for the items and their distances, so the body is written without growing.
     const ENVELOPE: usize = 1024;
-    const DISTANCE: usize = r#"{"distanceM":100000,},"#.len();
-    let items: usize = hits.iter().map(|h| item(h).len() + DISTANCE).sum();
+    const DISTANCE: usize = r#"{"distanceM":100000,,"#.len();
+    let items: usize = hits
+        .iter()
+        .map(|h| index.summary_json(h.entry).len() + rest_len(h) + DISTANCE)
+        .sum();
     let mut body = Vec::with_capacity(ENVELOPE + items);
     serde_json::to_writer(&mut body, object).map_err(ApiError::internal)?;
     if body.pop() != Some(b'}') {
@@ -546,9 +549,12 @@ pub fn with_hits(
         }
         // A provision's JSON is an object with members: `{` is replaced by the distance; a
         // summary is the start of that object, without its closing brace.
-        body.extend_from_slice(&item(hit).as_bytes()[1..]);
-        if view == View::Summary {
-            body.push(b'}');
+        body.extend_from_slice(&index.summary_json(hit.entry).as_bytes()[1..]);
+        match view {
+            View::Summary => body.push(b'}'),
+            View::Full => index
+                .write_details(hit.entry, &mut body)
+                .map_err(ApiError::internal)?,
         }
     }
     body.extend_from_slice(b"]}");

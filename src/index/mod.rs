@@ -6,6 +6,7 @@ pub mod contracts;
 pub mod coverage;
 pub mod provisions;
 pub mod reference;
+mod texts;
 pub mod words;
 
 pub use contracts::{ContractDoc, ContractIndex};

@@ -17,6 +17,7 @@ use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
 use serde_json::value::RawValue;
 
 use super::Reference;
+use super::texts::{Compressed, Texts};
 use super::words::{Dictionary, DictionaryBuilder, WordId, WordLists, WordMatch};
 use crate::domain::hours::{Period, Weekday};
 use crate::domain::location::NlPoint;
@@ -201,35 +202,6 @@ struct Entry {
     languages: Box<[u16]>,
     opening_hours: Box<[Period]>,
     served: Served,
-    /// How many bytes of the entry's JSON hold its summary members.
-    summary_len: u32,
-}
-
-/// One text per entry, all in one allocation. A hundred thousand boxed texts of a kilobyte
-/// each waste the allocator's rounding and pin the pages they share with the build's
-/// short-lived allocations; one block is exact and is handed back whole.
-#[derive(Debug, Default)]
-struct Texts {
-    bytes: String,
-    /// The end of each entry's text in `bytes`.
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    fn push(&mut self, text: &str) {
-        self.bytes.push_str(text);
-        self.ends.push(self.bytes.len());
-    }
-
-    fn get(&self, i: usize) -> &str {
-        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
-        &self.bytes[start..self.ends[i]]
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
-    }
 }
 
 fn language_key(code: &str) -> Option<u16> {
@@ -303,6 +275,10 @@ pub struct Offer {
 struct Segment {
     entries: Vec<Entry>,
     points: RTree<PointEntry, WideNodes>,
+    /// The points again, in one tree per category bit (a provision of several categories in
+    /// each of theirs): a search for a category walks the locations of that category only,
+    /// not the dozens of others' around the family (docs/decisions.md §14).
+    by_category: Vec<RTree<PointEntry, WideNodes>>,
     /// Entries without a location (online, telephone), by name.
     unlocated: Vec<u32>,
     dictionary: Dictionary,
@@ -315,8 +291,11 @@ struct Segment {
     codes: FxHashMap<Box<str>, CodeId>,
     /// Folded name of each entry: the order by name across segments.
     names: Texts,
-    /// The wire representation of each entry (a JSON object), served as is.
-    documents: Texts,
+    /// The wire representation of each entry (a JSON object), served as is: its summary
+    /// members (the start of the object, without its closing brace) as they are, the rest
+    /// (what only `view=full` shows) compressed.
+    summaries: Texts,
+    details: Compressed,
     /// Entry of each provision.
     by_id: FxHashMap<uuid::Uuid, u32>,
     /// The locations of entry `i` are `locations[location_start[i]..location_start[i + 1]]`.
@@ -362,7 +341,8 @@ pub struct IndexBuilder<'r> {
     unlocated: Vec<u32>,
     /// Folded name of each entry, for the order by name.
     names: Texts,
-    documents: Texts,
+    summaries: Texts,
+    details: Texts,
     entries: Vec<Entry>,
 }
 
@@ -412,7 +392,8 @@ impl<'r> IndexBuilder<'r> {
             location_start: vec![0],
             unlocated: Vec::new(),
             names: Texts::default(),
-            documents: Texts::default(),
+            summaries: Texts::default(),
+            details: Texts::default(),
             entries: Vec::new(),
         }
     }
@@ -498,7 +479,9 @@ impl<'r> IndexBuilder<'r> {
         }
         self.location_start.push(self.locations.len() as u32);
         self.names.push(&text::fold(&doc.name));
-        self.documents.push(doc.json.get());
+        let (summary_json, details_json) = doc.json.get().split_at(doc.summary_len as usize);
+        self.summaries.push(summary_json);
+        self.details.push(details_json);
         self.entries.push(Entry {
             id: uuid::Uuid::parse_str(&doc.id).unwrap_or_default(),
             rank: 0,
@@ -511,7 +494,6 @@ impl<'r> IndexBuilder<'r> {
                 .collect(),
             opening_hours: doc.opening_hours.into_boxed_slice(),
             served,
-            summary_len: doc.summary_len,
         });
     }
 
@@ -535,7 +517,8 @@ impl<'r> IndexBuilder<'r> {
             location_start,
             mut unlocated,
             mut names,
-            mut documents,
+            mut summaries,
+            details,
             mut entries,
             ..
         } = self;
@@ -558,6 +541,18 @@ impl<'r> IndexBuilder<'r> {
         for p in points.iter_mut() {
             p.data.words = words.span(p.data.entry as usize);
         }
+        let mut of_category = vec![Vec::new(); reach_by_bit.len()];
+        for p in points.iter() {
+            let mut bits = p.data.summary.categories;
+            while bits != 0 {
+                of_category[bits.trailing_zeros() as usize].push(*p);
+                bits &= bits - 1;
+            }
+        }
+        let by_category = of_category
+            .into_iter()
+            .map(RTree::bulk_load_with_params)
+            .collect();
         let by_id = entries
             .iter()
             .enumerate()
@@ -566,6 +561,7 @@ impl<'r> IndexBuilder<'r> {
         Segment {
             entries,
             points,
+            by_category,
             unlocated,
             dictionary,
             words,
@@ -576,10 +572,11 @@ impl<'r> IndexBuilder<'r> {
                 names.shrink_to_fit();
                 names
             },
-            documents: {
-                documents.shrink_to_fit();
-                documents
+            summaries: {
+                summaries.shrink_to_fit();
+                summaries
             },
+            details: Compressed::new(&details),
             by_id,
             locations,
             location_start,
@@ -603,17 +600,32 @@ impl ProvisionIndex {
         self.recent_docs.len()
     }
 
-    /// The provision's wire representation.
-    pub fn json(&self, entry: u32) -> &str {
-        let (segment, i) = self.segment_of(entry);
-        segment.documents.get(i)
+    /// The provision's wire representation: [`Self::summary_json`] followed by
+    /// [`Self::write_details`].
+    pub fn json(&self, entry: u32) -> std::io::Result<String> {
+        let mut json = self.summary_json(entry).as_bytes().to_vec();
+        self.write_details(entry, &mut json)?;
+        String::from_utf8(json).map_err(std::io::Error::other)
     }
 
     /// The start of the provision's wire representation that holds its summary members: a
     /// JSON object without its closing brace.
     pub fn summary_json(&self, entry: u32) -> &str {
         let (segment, i) = self.segment_of(entry);
-        &segment.documents.get(i)[..segment.entries[i].summary_len as usize]
+        segment.summaries.get(i)
+    }
+
+    /// Appends the rest of the provision's wire representation, the members after its
+    /// summary and the closing brace, to `out`.
+    pub fn write_details(&self, entry: u32, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let (segment, i) = self.segment_of(entry);
+        segment.details.write(i, out)
+    }
+
+    /// How many bytes [`Self::write_details`] appends.
+    pub fn details_len(&self, entry: u32) -> usize {
+        let (segment, i) = self.segment_of(entry);
+        segment.details.text_len(i)
     }
 
     fn segment_of(&self, entry: u32) -> (&Segment, usize) {
@@ -766,6 +778,29 @@ impl Segment {
         }
     }
 
+    /// The category tree a provision is taken from when a search asks for the categories
+    /// `mask`: of the asked categories it has, the first of the widest reach (the tree walked
+    /// as far as the provision reaches); with one radius for all, the first.
+    fn taken_from(&self, s: &Summary, reach: Reach, mask: u128) -> usize {
+        let asked = s.categories & mask;
+        let first = asked.trailing_zeros() as usize;
+        if asked & asked.wrapping_sub(1) == 0 || matches!(reach, Reach::Radius(_)) {
+            return first;
+        }
+        let mut bits = asked;
+        let mut widest: Option<(usize, f64)> = None;
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if let Some(r) = self.reach_by_bit.get(bit).copied().flatten()
+                && widest.is_none_or(|(_, w)| r > w)
+            {
+                widest = Some((bit, r));
+            }
+        }
+        widest.map_or(first, |(bit, _)| bit)
+    }
+
     /// [`ProvisionIndex::search_window`] over this segment, leaving out the entries in the
     /// bit set `skip`.
     fn search_window(&self, q: &SearchQuery, window: Range<usize>, skip: &[u64]) -> Found {
@@ -807,14 +842,10 @@ impl Segment {
             Reach::Radius(r) => r,
             Reach::PerCategory { max_m, .. } => max_m,
         };
-        let search_m = max_m * PROJECTION_MARGIN;
         let mut located = Vec::new();
         let mut multi_located = false;
         let from = project(origin.lat(), origin.lon());
-        for p in self
-            .points
-            .locate_within_distance(from, search_m * search_m)
-        {
+        let mut visit = |p: &PointEntry| {
             let Located {
                 entry: i,
                 location,
@@ -828,7 +859,7 @@ impl Segment {
                     && !filter.passes_entry(&self.entries[i as usize], &summary))
                 || !filter.text_matches(self.words.slice(words))
             {
-                continue;
+                return;
             }
             let reach_m = self.reach_of(&summary, reach, filter.categories);
             if reach_m < max_m {
@@ -836,7 +867,7 @@ impl Segment {
                 let [x, y] = *p.geom();
                 let planar = (x - from[0]).powi(2) + (y - from[1]).powi(2);
                 if planar > (reach_m * PROJECTION_MARGIN).powi(2) {
-                    continue;
+                    return;
                 }
             }
             let d = origin.distance_m(self.locations[location as usize]);
@@ -846,6 +877,34 @@ impl Segment {
                     entry: i,
                     distance_m: Some(d),
                 });
+            }
+        };
+        let within = |radius_m: f64| (radius_m * PROJECTION_MARGIN).powi(2);
+        match filter.categories {
+            None => self
+                .points
+                .locate_within_distance(from, within(max_m))
+                .for_each(&mut visit),
+            Some(mask) => {
+                let mut bits = mask;
+                while bits != 0 {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let Some(tree) = self.by_category.get(bit) else {
+                        continue;
+                    };
+                    let radius_m = match reach {
+                        Reach::Radius(r) => r,
+                        Reach::PerCategory { default_m, max_m } => {
+                            self.reach_by_bit[bit].unwrap_or(default_m).min(max_m)
+                        }
+                    };
+                    // A provision of several of the categories is taken from one of their
+                    // trees: the one walked as far as its reach.
+                    tree.locate_within_distance(from, within(radius_m))
+                        .filter(|p| self.taken_from(&p.data.summary, reach, mask) == bit)
+                        .for_each(&mut visit);
+                }
             }
         }
         if multi_located {

@@ -485,7 +485,8 @@ async fn search_serves_what_get_serves_after_every_write_and_for_unrendered_rows
         ..Default::default()
     });
     assert_eq!(hits.len(), 1);
-    let rendered: Value = serde_json::from_str(index.json(hits[0].entry)).expect("json");
+    let rendered: Value =
+        serde_json::from_str(&index.json(hits[0].entry).expect("details")).expect("json");
     assert_eq!(rendered, patched.body);
     assert_eq!(
         read_model::store_missing_documents(&mut conn).expect("store"),
@@ -543,10 +544,11 @@ async fn every_summary_is_the_provision_cut_at_its_summary_members() {
     let hits = index.search(&SearchQuery::default());
     assert!(hits.len() > 500);
     for hit in &hits {
-        let full: Value = serde_json::from_str(index.json(hit.entry)).expect("json");
+        let json = index.json(hit.entry).expect("details");
+        let full: Value = serde_json::from_str(&json).expect("json");
         let summary: Value =
             serde_json::from_str(&format!("{}}}", index.summary_json(hit.entry))).expect("json");
-        assert_eq!(summary, summary_of(&full), "{}", index.json(hit.entry));
+        assert_eq!(summary, summary_of(&full), "{json}");
     }
 
     // Over HTTP: summaries by default, every member with view=full, for search and alternatives.
@@ -594,7 +596,8 @@ async fn every_summary_is_the_provision_cut_at_its_summary_members() {
 fn listed(index: &ProvisionIndex, hits: &[Hit]) -> Vec<(String, Option<i64>)> {
     hits.iter()
         .map(|h| {
-            let json: Value = serde_json::from_str(index.json(h.entry)).expect("json");
+            let json: Value =
+                serde_json::from_str(&index.json(h.entry).expect("details")).expect("json");
             let id = json["id"].as_str().expect("id").to_owned();
             (id, h.distance_m.map(|d| d.round() as i64))
         })
@@ -771,5 +774,81 @@ async fn after_writes_the_index_answers_as_a_full_rebuild_and_the_brute_force_do
     assert_eq!(
         expected[0].0, near[0].row.id,
         "the moved provision is nearest"
+    );
+}
+
+#[actix_web::test]
+async fn a_provision_of_several_categories_is_found_once_within_its_widest_reach() {
+    let app = spawn_app().await;
+    let pc = app.state.reference.postcodes["4611"].clone();
+    // Due north of the postcode: 1 degree of latitude is 111.2 km.
+    let at_km = |km: f64| {
+        json!([{"street": "Noordweg", "houseNumber": "1", "postcode": "4611 AA",
+            "city": "Bergen op Zoom", "lat": pc.lat + km / 111.2, "lon": pc.lon}])
+    };
+    // Youth work reaches 3 km, peer groups 10 km (the taxonomy).
+    let both = json!(["jongerenwerk", "lotgenoten"]);
+    let near_both = provision(
+        &app,
+        "Beide dichtbij",
+        json!({"categories": both, "locations": at_km(2.0)}),
+    )
+    .await;
+    let far_both = provision(
+        &app,
+        "Beide verder",
+        json!({"categories": both, "locations": at_km(7.0)}),
+    )
+    .await;
+    let far_youth_work = provision(
+        &app,
+        "Jongerenwerk verder",
+        json!({"categories": ["jongerenwerk"], "locations": at_km(7.0)}),
+    )
+    .await;
+    let ours = [
+        (near_both, "both at 2 km"),
+        (far_both, "both at 7 km"),
+        (far_youth_work, "youth work at 7 km"),
+    ];
+    let index = app.state.read_model.index();
+    let search = |categories: &[&str], reach: Reach| -> Vec<&str> {
+        let hits = index.search(&SearchQuery {
+            origin: NlPoint::new(pc.lat, pc.lon).ok(),
+            reach: Some(reach),
+            categories: Some(categories.iter().map(|c| c.to_string()).collect()),
+            ..Default::default()
+        });
+        listed(&index, &hits)
+            .into_iter()
+            .filter_map(|(id, _)| ours.iter().find(|(i, _)| *i == id).map(|(_, n)| *n))
+            .collect()
+    };
+    let per_category = Reach::PerCategory {
+        default_m: 10_000.0,
+        max_m: 10_000.0,
+    };
+    assert_eq!(
+        search(&["jongerenwerk", "lotgenoten"], per_category),
+        ["both at 2 km", "both at 7 km"],
+        "each once, within the wider reach of the two"
+    );
+    assert_eq!(
+        search(&["lotgenoten", "jongerenwerk"], per_category),
+        ["both at 2 km", "both at 7 km"]
+    );
+    assert_eq!(
+        search(&["jongerenwerk"], per_category),
+        ["both at 2 km"],
+        "within the reach of the category asked for"
+    );
+    assert_eq!(
+        search(&["jongerenwerk", "lotgenoten"], Reach::Radius(10_000.0)),
+        ["both at 2 km", "both at 7 km", "youth work at 7 km"],
+        "one radius for all: each once"
+    );
+    assert_eq!(
+        search(&["jongerenwerk", "lotgenoten"], Reach::Radius(5_000.0)),
+        ["both at 2 km"]
     );
 }
