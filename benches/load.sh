@@ -7,6 +7,7 @@
 #
 #   bash benches/load.sh                 # 100,000 provisions, 32 connections, 15 s each
 #   PROVISIONS=10000 DURATION=5s bash benches/load.sh
+#   BIN=/elsewhere/sociale-kaart WORK=/tmp/w bash benches/load.sh   # another build, same data
 #
 # Needs wrk (Debian package `wrk`; installed when missing). Only talks to 127.0.0.1.
 set -euo pipefail
@@ -19,8 +20,11 @@ PORT=${PORT:-18099}
 WORK=${WORK:-$(mktemp -d)}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked --quiet
-BIN=target/release/sociale-kaart
+# BIN=path measures another build of the server (an A/B against an older commit).
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --locked --quiet
+    BIN=target/release/sociale-kaart
+fi
 
 if [ ! -f "$WORK/data/sociale-kaart.db" ]; then
     "$BIN" --data-dir "$WORK/data" generate --provisions "$PROVISIONS" --seed 1

@@ -275,10 +275,6 @@ pub struct Offer {
 struct Segment {
     entries: Vec<Entry>,
     points: RTree<PointEntry, WideNodes>,
-    /// The points again, in one tree per category bit (a provision of several categories in
-    /// each of theirs): a search for a category walks the locations of that category only,
-    /// not the dozens of others' around the family (docs/decisions.md §14).
-    by_category: Vec<RTree<PointEntry, WideNodes>>,
     /// Entries without a location (online, telephone), by name.
     unlocated: Vec<u32>,
     dictionary: Dictionary,
@@ -541,18 +537,6 @@ impl<'r> IndexBuilder<'r> {
         for p in points.iter_mut() {
             p.data.words = words.span(p.data.entry as usize);
         }
-        let mut of_category = vec![Vec::new(); reach_by_bit.len()];
-        for p in points.iter() {
-            let mut bits = p.data.summary.categories;
-            while bits != 0 {
-                of_category[bits.trailing_zeros() as usize].push(*p);
-                bits &= bits - 1;
-            }
-        }
-        let by_category = of_category
-            .into_iter()
-            .map(RTree::bulk_load_with_params)
-            .collect();
         let by_id = entries
             .iter()
             .enumerate()
@@ -561,7 +545,6 @@ impl<'r> IndexBuilder<'r> {
         Segment {
             entries,
             points,
-            by_category,
             unlocated,
             dictionary,
             words,
@@ -778,29 +761,6 @@ impl Segment {
         }
     }
 
-    /// The category tree a provision is taken from when a search asks for the categories
-    /// `mask`: of the asked categories it has, the first of the widest reach (the tree walked
-    /// as far as the provision reaches); with one radius for all, the first.
-    fn taken_from(&self, s: &Summary, reach: Reach, mask: u128) -> usize {
-        let asked = s.categories & mask;
-        let first = asked.trailing_zeros() as usize;
-        if asked & asked.wrapping_sub(1) == 0 || matches!(reach, Reach::Radius(_)) {
-            return first;
-        }
-        let mut bits = asked;
-        let mut widest: Option<(usize, f64)> = None;
-        while bits != 0 {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            if let Some(r) = self.reach_by_bit.get(bit).copied().flatten()
-                && widest.is_none_or(|(_, w)| r > w)
-            {
-                widest = Some((bit, r));
-            }
-        }
-        widest.map_or(first, |(bit, _)| bit)
-    }
-
     /// [`ProvisionIndex::search_window`] over this segment, leaving out the entries in the
     /// bit set `skip`.
     fn search_window(&self, q: &SearchQuery, window: Range<usize>, skip: &[u64]) -> Found {
@@ -842,10 +802,14 @@ impl Segment {
             Reach::Radius(r) => r,
             Reach::PerCategory { max_m, .. } => max_m,
         };
+        let search_m = max_m * PROJECTION_MARGIN;
         let mut located = Vec::new();
         let mut multi_located = false;
         let from = project(origin.lat(), origin.lon());
-        let mut visit = |p: &PointEntry| {
+        for p in self
+            .points
+            .locate_within_distance(from, search_m * search_m)
+        {
             let Located {
                 entry: i,
                 location,
@@ -859,7 +823,7 @@ impl Segment {
                     && !filter.passes_entry(&self.entries[i as usize], &summary))
                 || !filter.text_matches(self.words.slice(words))
             {
-                return;
+                continue;
             }
             let reach_m = self.reach_of(&summary, reach, filter.categories);
             if reach_m < max_m {
@@ -867,7 +831,7 @@ impl Segment {
                 let [x, y] = *p.geom();
                 let planar = (x - from[0]).powi(2) + (y - from[1]).powi(2);
                 if planar > (reach_m * PROJECTION_MARGIN).powi(2) {
-                    return;
+                    continue;
                 }
             }
             let d = origin.distance_m(self.locations[location as usize]);
@@ -877,34 +841,6 @@ impl Segment {
                     entry: i,
                     distance_m: Some(d),
                 });
-            }
-        };
-        let within = |radius_m: f64| (radius_m * PROJECTION_MARGIN).powi(2);
-        match filter.categories {
-            None => self
-                .points
-                .locate_within_distance(from, within(max_m))
-                .for_each(&mut visit),
-            Some(mask) => {
-                let mut bits = mask;
-                while bits != 0 {
-                    let bit = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let Some(tree) = self.by_category.get(bit) else {
-                        continue;
-                    };
-                    let radius_m = match reach {
-                        Reach::Radius(r) => r,
-                        Reach::PerCategory { default_m, max_m } => {
-                            self.reach_by_bit[bit].unwrap_or(default_m).min(max_m)
-                        }
-                    };
-                    // A provision of several of the categories is taken from one of their
-                    // trees: the one walked as far as its reach.
-                    tree.locate_within_distance(from, within(radius_m))
-                        .filter(|p| self.taken_from(&p.data.summary, reach, mask) == bit)
-                        .for_each(&mut visit);
-                }
             }
         }
         if multi_located {
