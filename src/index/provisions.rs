@@ -20,7 +20,7 @@ use super::Reference;
 use super::texts::{Compressed, Texts};
 use super::words::{Dictionary, DictionaryBuilder, WordId, WordLists, WordMatch};
 use crate::domain::hours::{Period, Weekday};
-use crate::domain::location::NlPoint;
+use crate::domain::location::{NlPoint, OnSphere};
 use crate::domain::text;
 
 /// What the index needs to know of one provision.
@@ -295,7 +295,7 @@ struct Segment {
     /// Entry of each provision.
     by_id: FxHashMap<uuid::Uuid, u32>,
     /// The locations of entry `i` are `locations[location_start[i]..location_start[i + 1]]`.
-    locations: Vec<NlPoint>,
+    locations: Vec<OnSphere>,
     location_start: Vec<u32>,
 }
 
@@ -332,7 +332,7 @@ pub struct IndexBuilder<'r> {
     category_words: FxHashMap<&'r str, Vec<WordId>>,
     organisation_words: FxHashMap<String, Vec<WordId>>,
     points: Vec<PointEntry>,
-    locations: Vec<NlPoint>,
+    locations: Vec<OnSphere>,
     location_start: Vec<u32>,
     unlocated: Vec<u32>,
     /// Folded name of each entry, for the order by name.
@@ -470,7 +470,7 @@ impl<'r> IndexBuilder<'r> {
                 };
                 self.points
                     .push(GeomWithData::new(project(lat, lon), located));
-                self.locations.push(point);
+                self.locations.push(point.on_sphere());
             }
         }
         self.location_start.push(self.locations.len() as u32);
@@ -731,7 +731,10 @@ impl Segment {
             }
             let (start, end) = (self.location_start[i], self.location_start[i + 1]);
             offers.push(Offer {
-                locations: self.locations[start as usize..end as usize].to_vec(),
+                locations: self.locations[start as usize..end as usize]
+                    .iter()
+                    .map(|l| l.point())
+                    .collect(),
                 national: e.served.national,
                 regions: codes(&e.served.regions),
                 municipalities: codes(&e.served.municipalities),
@@ -806,6 +809,7 @@ impl Segment {
         let mut located = Vec::new();
         let mut multi_located = false;
         let from = project(origin.lat(), origin.lon());
+        let origin = origin.on_sphere();
         for p in self
             .points
             .locate_within_distance(from, search_m * search_m)
