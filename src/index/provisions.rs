@@ -13,14 +13,14 @@ use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use rstar::primitives::GeomWithData;
-use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
+use rstar::{ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
 use serde_json::value::RawValue;
 
 use super::Reference;
 use super::texts::{Compressed, Texts};
 use super::words::{Dictionary, DictionaryBuilder, WordId, WordLists, WordMatch};
 use crate::domain::hours::{Period, Weekday};
-use crate::domain::location::{NlPoint, OnSphere};
+use crate::domain::location::{Chord, NlPoint, OnSphere};
 use crate::domain::text;
 
 /// What the index needs to know of one provision.
@@ -807,13 +807,13 @@ impl Segment {
         };
         let search_m = max_m * PROJECTION_MARGIN;
         let mut located = Vec::new();
-        let mut multi_located = false;
+        // Hits of provisions with several locations, kept apart to be taken once each.
+        let mut several = Vec::new();
         let from = project(origin.lat(), origin.lon());
         let origin = origin.on_sphere();
-        for p in self
-            .points
-            .locate_within_distance(from, search_m * search_m)
-        {
+        // Beyond the widest reach on the sphere: no distance computed.
+        let beyond = Chord::bound(max_m);
+        each_within(&self.points, from, search_m * search_m, |p| {
             let Located {
                 entry: i,
                 location,
@@ -827,7 +827,7 @@ impl Segment {
                     && !filter.passes_entry(&self.entries[i as usize], &summary))
                 || !filter.text_matches(self.words.slice(words))
             {
-                continue;
+                return;
             }
             let reach_m = self.reach_of(&summary, reach, filter.categories);
             if reach_m < max_m {
@@ -835,23 +835,30 @@ impl Segment {
                 let [x, y] = *p.geom();
                 let planar = (x - from[0]).powi(2) + (y - from[1]).powi(2);
                 if planar > (reach_m * PROJECTION_MARGIN).powi(2) {
-                    continue;
+                    return;
                 }
             }
-            let d = origin.distance_m(self.locations[location as usize]);
+            let chord = origin.chord(self.locations[location as usize]);
+            if chord > beyond {
+                return;
+            }
+            let d = chord.metres();
             if d <= reach_m {
-                multi_located |= summary.multi_located;
-                located.push(Hit {
+                let hit = Hit {
                     entry: i,
                     distance_m: Some(d),
-                });
+                };
+                if summary.multi_located {
+                    several.push(hit);
+                } else {
+                    located.push(hit);
+                }
             }
-        }
-        if multi_located {
-            // Each provision once, at its nearest location.
-            located.sort_unstable_by(|a, b| a.entry.cmp(&b.entry).then(by_distance(a, b)));
-            located.dedup_by_key(|h| h.entry);
-        }
+        });
+        // Each provision once, at its nearest location.
+        several.sort_unstable_by(|a, b| a.entry.cmp(&b.entry).then(by_distance(a, b)));
+        several.dedup_by_key(|h| h.entry);
+        located.append(&mut several);
         let nearest_first = |a: &Hit, b: &Hit| by_distance(a, b).then_with(|| by_name(a, b));
         let count = located.len();
         let in_located = window.start.min(count)..window.end.min(count);
@@ -877,6 +884,40 @@ impl Segment {
         );
         Found { total, hits }
     }
+}
+
+/// Every point of `tree` within `sqrt(distance_2)` of `from` on the plane, to `visit`: the
+/// walk of `RTree::locate_within_distance` without its iterator's stack, each node's
+/// children one run of memory.
+fn each_within(
+    tree: &RTree<PointEntry, WideNodes>,
+    from: [f64; 2],
+    distance_2: f64,
+    mut visit: impl FnMut(&PointEntry),
+) {
+    fn walk(
+        node: &ParentNode<PointEntry>,
+        from: [f64; 2],
+        distance_2: f64,
+        visit: &mut impl FnMut(&PointEntry),
+    ) {
+        for child in node.children() {
+            match child {
+                RTreeNode::Leaf(p) => {
+                    let [x, y] = *p.geom();
+                    if (x - from[0]).powi(2) + (y - from[1]).powi(2) <= distance_2 {
+                        visit(p);
+                    }
+                }
+                RTreeNode::Parent(n) => {
+                    if n.envelope().distance_2(&from) <= distance_2 {
+                        walk(n, from, distance_2, visit);
+                    }
+                }
+            }
+        }
+    }
+    walk(tree.root(), from, distance_2, &mut visit);
 }
 
 /// A window of hits in order, and the number of hits in all.

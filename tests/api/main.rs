@@ -21,5 +21,6 @@ mod referrals;
 mod roles;
 mod search;
 mod seed;
+mod synthetic;
 mod tokens;
 mod verifications;

@@ -11,19 +11,19 @@ use sociale_kaart::domain::text::fold;
 use sociale_kaart::index::ProvisionIndex;
 use sociale_kaart::index::provisions::{Hit, Reach, Resident, SearchQuery};
 
-struct Expect<'a> {
-    origin: (f64, f64),
-    radius: f64,
-    municipality: &'a str,
-    region: &'a str,
-    area: Option<&'a str>,
-    categories: Option<Vec<String>>,
-    age: Option<i32>,
-    access: Option<&'a str>,
+pub struct Expect<'a> {
+    pub origin: (f64, f64),
+    pub radius: f64,
+    pub municipality: &'a str,
+    pub region: &'a str,
+    pub area: Option<&'a str>,
+    pub categories: Option<Vec<String>>,
+    pub age: Option<i32>,
+    pub access: Option<&'a str>,
 }
 
 /// The search, computed the slow and obvious way.
-fn brute_force(records: &[ProvisionRecord], x: &Expect<'_>) -> Vec<(String, Option<i64>)> {
+pub fn brute_force(records: &[ProvisionRecord], x: &Expect<'_>) -> Vec<(String, Option<i64>)> {
     let origin = NlPoint::new(x.origin.0, x.origin.1).expect("origin");
     let mut located = Vec::new();
     let mut unlocated = Vec::new();
@@ -95,7 +95,7 @@ async fn all_hits(app: &TestApp, query: &str) -> Vec<(String, Option<i64>)> {
     out
 }
 
-fn records(app: &TestApp) -> Vec<ProvisionRecord> {
+pub fn records(app: &TestApp) -> Vec<ProvisionRecord> {
     let mut conn = app.state.pool.get().expect("connection");
     all_provisions(&mut conn).expect("provisions")
 }
@@ -112,7 +112,7 @@ async fn search_around_a_postcode_equals_a_brute_force_search() {
         .expect("4611")
         .clone();
     let area = pc.area_code.clone();
-    let expand = |c: &str| app.state.reference.category_with_descendants(c);
+    let expand = |c: &str| app.state.reference.category_with_descendants(c).to_vec();
     for (query, categories, radius, age, access) in [
         ("postcode=4611", None, 10_000.0, None, None),
         ("postcode=4611&radius=25000", None, 25_000.0, None, None),
@@ -593,7 +593,7 @@ async fn every_summary_is_the_provision_cut_at_its_summary_members() {
 }
 
 /// `(id, distance in whole metres)` of each hit.
-fn listed(index: &ProvisionIndex, hits: &[Hit]) -> Vec<(String, Option<i64>)> {
+pub fn listed(index: &ProvisionIndex, hits: &[Hit]) -> Vec<(String, Option<i64>)> {
     hits.iter()
         .map(|h| {
             let json: Value =
