@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
         origin,
         reach: Some(Reach::Radius(5_000.0)),
         resident: Some(resident.clone()),
-        categories: Some(reference.category_with_descendants("opvoeden")),
+        categories: Some(reference.category_with_descendants("opvoeden").to_vec()),
         active: Some(true),
         age: Some(9),
         ..Default::default()

@@ -143,7 +143,7 @@ fn plan(reference: &Reference, need: &str) -> (Vec<String>, Vec<String>) {
         .collect();
     for code in &ijw {
         for alternative in reference.open_alternatives.get(code).into_iter().flatten() {
-            open.extend(reference.category_with_descendants(alternative));
+            open.extend_from_slice(reference.category_with_descendants(alternative));
         }
     }
     open.sort();

@@ -313,7 +313,7 @@ impl ContractQuery {
         if let Some(c) = &self.category
             && let Some((code, _)) = e.check("category", category(reference, c))
         {
-            filter.categories = Some(reference.category_with_descendants(code.as_str()));
+            filter.categories = Some(reference.category_with_descendants(code.as_str()).to_vec());
         }
         Ok(e.finish(|| filter)?)
     }

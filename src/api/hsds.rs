@@ -92,7 +92,7 @@ fn terms(reference: &Reference) -> Vec<Term> {
             description: c.name_en.clone(),
             parent: c.parent_code.as_deref().map(category_term),
             taxonomy: category_taxonomy(),
-            categories: reference.category_with_descendants(&c.code),
+            categories: reference.category_with_descendants(&c.code).to_vec(),
             access: None,
         })
         .collect();

@@ -383,7 +383,7 @@ pub fn expand_categories(
     let mut out = Vec::new();
     for (i, c) in codes.iter().enumerate() {
         if let Some((code, _)) = e.check(format!("category[{i}]"), category(reference, c)) {
-            out.extend(reference.category_with_descendants(code.as_str()));
+            out.extend_from_slice(reference.category_with_descendants(code.as_str()));
         }
     }
     out.sort();

@@ -103,7 +103,7 @@ impl ProvisionIndex {
             .or_default()
             .clone();
         slot.get_or_init(|| {
-            let offers = self.open_offers(&reference.category_with_descendants(category));
+            let offers = self.open_offers(reference.category_with_descendants(category));
             Arc::new(compute(reference, &offers, f64::from(reach_m)))
         })
         .clone()

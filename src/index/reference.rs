@@ -67,6 +67,8 @@ pub struct Category {
     pub default_reach_m: Option<i32>,
     pub ijw_code: Option<String>,
     pub children: Vec<String>,
+    /// This category and all below it, in taxonomy order.
+    pub with_descendants: Vec<String>,
 }
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -280,8 +282,19 @@ impl Reference {
                     default_reach_m: c.default_reach_m,
                     ijw_code: c.ijw_code,
                     children: Vec::new(),
+                    with_descendants: Vec::new(),
                 },
             );
+        }
+        let subtrees: Vec<(String, Vec<String>)> = reference
+            .category_order
+            .iter()
+            .map(|code| (code.clone(), reference.walk_descendants(code)))
+            .collect();
+        for (code, subtree) in subtrees {
+            if let Some(c) = reference.categories.get_mut(&code) {
+                c.with_descendants = subtree;
+            }
         }
         reference.wijk_polygons = PolygonIndex::build(wijk_shapes);
         reference.municipality_polygons = PolygonIndex::build(municipality_shapes);
@@ -328,8 +341,14 @@ impl Reference {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The category and all categories below it, in taxonomy order.
-    pub fn category_with_descendants(&self, code: &str) -> Vec<String> {
+    /// The category and all categories below it, in taxonomy order; none for an unknown code.
+    pub fn category_with_descendants(&self, code: &str) -> &[String] {
+        self.categories
+            .get(code)
+            .map_or(&[], |c| c.with_descendants.as_slice())
+    }
+
+    fn walk_descendants(&self, code: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut stack = vec![code.to_owned()];
         while let Some(c) = stack.pop() {

@@ -24,7 +24,7 @@ async fn outpatient_care_need_lists_open_alternatives_by_their_reach_and_contrac
     let reference = &app.state.reference;
     let open: Vec<String> = reference.open_alternatives["ijw-45"]
         .iter()
-        .flat_map(|c| reference.category_with_descendants(c))
+        .flat_map(|c| reference.category_with_descendants(c).iter().cloned())
         .collect();
     let pc = reference.postcodes.get("4611").expect("4611");
     let origin = NlPoint::new(pc.lat, pc.lon).expect("in NL");
