@@ -12,7 +12,6 @@ use super::search::{Place, SearchItem, View, resolve_origin, with_hits};
 use crate::domain::FieldErrors;
 use crate::domain::clock::amsterdam_offset_hours;
 use crate::error::ApiError;
-use crate::index::Reference;
 use crate::index::provisions::{Found, Reach, SearchQuery};
 
 /// Reach of an open category without one in the taxonomy, in metres.
@@ -117,40 +116,6 @@ fn dutch_today() -> NaiveDate {
     (now + chrono::Duration::hours(amsterdam_offset_hours(now))).date_naive()
 }
 
-/// The open categories to search for a need, and the iJw categories to find contracts for.
-fn plan(reference: &Reference, need: &str) -> (Vec<String>, Vec<String>) {
-    let with_descendants = reference.category_with_descendants(need);
-    let is_open = |c: &String| {
-        reference
-            .categories
-            .get(c)
-            .is_some_and(|c| c.access == "open")
-    };
-    let ijw: Vec<String> = with_descendants
-        .iter()
-        .filter(|c| {
-            reference
-                .categories
-                .get(*c)
-                .is_some_and(|c| c.ijw_code.is_some())
-        })
-        .cloned()
-        .collect();
-    let mut open: Vec<String> = with_descendants
-        .iter()
-        .filter(|c| is_open(c))
-        .cloned()
-        .collect();
-    for code in &ijw {
-        for alternative in reference.open_alternatives.get(code).into_iter().flatten() {
-            open.extend_from_slice(reference.category_with_descendants(alternative));
-        }
-    }
-    open.sort();
-    open.dedup();
-    (open, ijw)
-}
-
 /// Open alternatives near the family first, then the contracted specialist providers.
 #[utoipa::path(get, path = "/alternatives", tag = "access teams", operation_id = "find_alternatives",
     params(AlternativesQuery, PageParams),
@@ -207,12 +172,11 @@ pub async fn find_alternatives(
         return Err(ApiError::Invalid(errors));
     };
     let date = query.date.unwrap_or_else(dutch_today);
-    let (open, ijw) = plan(&reference, need.as_str());
-    let max_reach = open
-        .iter()
-        .filter_map(|c| reference.categories.get(c)?.default_reach_m)
-        .map(f64::from)
-        .fold(DEFAULT_REACH_M, f64::max);
+    let plan = reference.need_plan(need.as_str());
+    let (open, ijw) = (&plan.open, &plan.ijw);
+    let max_reach = plan
+        .widest_reach_m
+        .map_or(DEFAULT_REACH_M, |r| r.max(DEFAULT_REACH_M));
     let index = state.read_model.index();
     let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
     let window = offset..offset.saturating_add(usize::try_from(page.page_size).unwrap_or(0));
@@ -227,7 +191,7 @@ pub async fn find_alternatives(
                     max_m: max_reach,
                 }),
                 resident: Some(resident.clone()),
-                categories: Some(open.clone()),
+                categories: Some(open.to_vec()),
                 access: Some("open".into()),
                 active: Some(true),
                 age,
@@ -239,7 +203,7 @@ pub async fn find_alternatives(
     let needs_referral = !ijw.is_empty();
     let contracts = state.read_model.contracts();
     let providers: Vec<ContractedProvider> = contracts
-        .covering(&resident.municipality, &resident.region, &ijw, date)
+        .covering(&resident.municipality, &resident.region, ijw, date)
         .map(|c| ContractedProvider {
             organisation_id: uuid::Uuid::parse_str(&c.organisation_id).unwrap_or_default(),
             name: c.organisation_name.clone(),
@@ -287,7 +251,7 @@ pub async fn find_alternatives(
             access: category.map(|c| c.access.clone()).unwrap_or_default(),
         },
         date,
-        open_categories: open,
+        open_categories: open.clone(),
         open_alternatives_total: found.total,
         page: page.page,
         page_size: page.page_size,

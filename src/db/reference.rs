@@ -36,10 +36,12 @@ pub fn load_reference(conn: &mut DbConnection) -> Result<Reference, LoadError> {
         .select(CategoryRow::as_select())
         .load(conn)?;
     let mut reference = Reference::build(regions, municipalities, areas, postcodes, categories)?;
-    reference.open_alternatives = super::seed::open_alternatives()
-        .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
-        .into_iter()
-        .collect();
+    reference.set_open_alternatives(
+        super::seed::open_alternatives()
+            .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
+            .into_iter()
+            .collect(),
+    );
     reference.referrer_types = super::seed::referrer_types()
         .map_err(|e| LoadError::Db(DbError::Migration(e.to_string())))?
         .into_iter()

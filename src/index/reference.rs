@@ -2,6 +2,7 @@
 //! lookup over the wijk and municipality polygons.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use geo::{BoundingRect, Contains, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -131,14 +132,37 @@ pub struct Reference {
     pub categories: BTreeMap<String, Category>,
     /// Category codes in taxonomy order.
     pub category_order: Vec<String>,
-    /// Open categories worth trying first, per iJw product category.
+    /// Open categories worth trying first, per iJw product category (set with
+    /// [`Self::set_open_alternatives`]).
     pub open_alternatives: HashMap<String, Vec<String>>,
     /// iJw referrer types (COD327), code → name.
     pub referrer_types: BTreeMap<String, String>,
+    /// What to search for each category as a need, worked out on first use.
+    need_plans: OnceLock<HashMap<String, NeedPlan>>,
     areas_by_municipality: HashMap<String, Vec<String>>,
     wijk_polygons: PolygonIndex,
     municipality_polygons: PolygonIndex,
 }
+
+/// What to search for a need (a category): the open categories to try first, and the iJw
+/// categories to find contracted providers for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeedPlan {
+    /// Sorted: the need's own open categories and, for each of its iJw categories, the open
+    /// alternatives of the mapping, each with the categories below it.
+    pub open: Vec<String>,
+    /// The need's categories (it and those below it) with an iJw product code.
+    pub ijw: Vec<String>,
+    /// The widest default reach among `open`, in metres; none when none has one.
+    pub widest_reach_m: Option<f64>,
+}
+
+/// The plan of an unknown category: nothing to search.
+const NO_PLAN: &NeedPlan = &NeedPlan {
+    open: Vec::new(),
+    ijw: Vec::new(),
+    widest_reach_m: None,
+};
 
 /// What a point or postcode lies in.
 #[derive(Debug, Clone)]
@@ -346,6 +370,55 @@ impl Reference {
         self.categories
             .get(code)
             .map_or(&[], |c| c.with_descendants.as_slice())
+    }
+
+    /// Sets the mapping from iJw categories to open ones; the needs' plans follow it.
+    pub fn set_open_alternatives(&mut self, mapping: HashMap<String, Vec<String>>) {
+        self.open_alternatives = mapping;
+        self.need_plans = OnceLock::new();
+    }
+
+    /// What to search for `need`; nothing for an unknown category. The plans are worked out
+    /// for every category at the first call.
+    pub fn need_plan(&self, need: &str) -> &NeedPlan {
+        self.need_plans
+            .get_or_init(|| {
+                self.categories
+                    .keys()
+                    .map(|code| (code.clone(), self.plan(code)))
+                    .collect()
+            })
+            .get(need)
+            .unwrap_or(NO_PLAN)
+    }
+
+    fn plan(&self, need: &str) -> NeedPlan {
+        let mine = self.category_with_descendants(need);
+        let with = |has: fn(&Category) -> bool| -> Vec<String> {
+            mine.iter()
+                .filter(|c| self.categories.get(*c).is_some_and(has))
+                .cloned()
+                .collect()
+        };
+        let ijw = with(|c| c.ijw_code.is_some());
+        let mut open = with(|c| c.access == "open");
+        for code in &ijw {
+            for alternative in self.open_alternatives.get(code).into_iter().flatten() {
+                open.extend_from_slice(self.category_with_descendants(alternative));
+            }
+        }
+        open.sort();
+        open.dedup();
+        let widest_reach_m = open
+            .iter()
+            .filter_map(|c| self.categories.get(c)?.default_reach_m)
+            .map(f64::from)
+            .reduce(f64::max);
+        NeedPlan {
+            open,
+            ijw,
+            widest_reach_m,
+        }
     }
 
     fn walk_descendants(&self, code: &str) -> Vec<String> {
