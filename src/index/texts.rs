@@ -4,34 +4,56 @@ use std::io;
 
 use lz4_flex::block;
 
-/// One text per entry, all in one allocation. A hundred thousand boxed texts of a kilobyte
+/// How much text one chunk of [`Texts`] holds (more for a longer text).
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// One text per entry, in chunks of 8 MiB. A hundred thousand boxed texts of a kilobyte
 /// each waste the allocator's rounding and pin the pages they share with the build's
-/// short-lived allocations; one block is exact and is handed back whole.
+/// short-lived allocations; one growing block would be copied to twice its size at every
+/// doubling (the national set's summaries are 71 MB), each time into memory the kernel must
+/// zero first. Chunks are filled once and handed back whole.
 #[derive(Debug, Default)]
 pub struct Texts {
-    bytes: String,
-    /// The end of each entry's text in `bytes`.
-    ends: Vec<usize>,
+    chunks: Vec<String>,
+    /// Each entry's chunk, and where in it its text starts and ends.
+    spans: Vec<(u32, u32, u32)>,
 }
 
 impl Texts {
     pub fn push(&mut self, text: &str) {
-        self.bytes.push_str(text);
-        self.ends.push(self.bytes.len());
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= text.len());
+        if !fits {
+            self.chunks
+                .push(String::with_capacity(CHUNK_BYTES.max(text.len())));
+        }
+        let index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[index];
+        let start = chunk.len();
+        chunk.push_str(text);
+        // A chunk holds at most one text over CHUNK_BYTES; the index's texts are far shorter
+        // than 4 GiB.
+        let at = |n: usize| u32::try_from(n).expect("a text under 4 GiB");
+        self.spans.push((at(index), at(start), at(chunk.len())));
     }
 
     pub fn get(&self, i: usize) -> &str {
-        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
-        &self.bytes[start..self.ends[i]]
+        let (chunk, start, end) = self.spans[i];
+        &self.chunks[chunk as usize][start as usize..end as usize]
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        if let Some(last) = self.chunks.last_mut() {
+            last.shrink_to_fit();
+        }
+        self.chunks.shrink_to_fit();
+        self.spans.shrink_to_fit();
     }
 }
 
@@ -143,6 +165,28 @@ mod tests {
             "{} of {raw}",
             compressed.size()
         );
+    }
+
+    #[test]
+    fn texts_over_several_chunks_come_back_as_they_were() {
+        let mut texts = Texts::default();
+        let long = "é".repeat(CHUNK_BYTES);
+        let mut expected = Vec::new();
+        for i in 0..3_000 {
+            let text = match i % 1_000 {
+                0 => String::new(),
+                500 => long.clone(),
+                n => format!("tekst {i} ").repeat(n % 97),
+            };
+            texts.push(&text);
+            expected.push(text);
+        }
+        texts.shrink_to_fit();
+        assert!(texts.chunks.len() > 4, "{} chunks", texts.chunks.len());
+        assert_eq!(texts.len(), expected.len());
+        for (i, text) in expected.iter().enumerate() {
+            assert_eq!(texts.get(i), text, "text {i}");
+        }
     }
 
     #[test]
