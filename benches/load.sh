@@ -43,7 +43,7 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 kill -0 "$SERVER" 2>/dev/null || { echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
-grep -o '"elapsed_ms":[0-9]*,"message":"search index built"\|"provisions":[0-9]*' "$WORK/serve.log" | head -2 || true
+grep -o '"message":"search index built","provisions":[0-9]*,"elapsed_ms":[0-9]*' "$WORK/serve.log" | head -1 || true
 
 rss() { echo "$(($(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) / 1024)) MB"; }
 printf 'resident memory after the start: %s\n' "$(rss)"
