@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::Reference;
 use super::provisions::{Offer, PROJECTION_MARGIN, ProvisionIndex, project};
 use crate::domain::coverage::{Reached, median};
-use crate::domain::location::NlPoint;
+use crate::domain::location::{NlPoint, OnSphere};
 
 /// How far the nearest serving provision is looked for (for maps and gap lists) at least; a
 /// wijk with none within this distance, or four times the reach when that is more, has no
@@ -208,16 +208,17 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
     }
 
     let unlocated: Vec<&Offer> = offers.iter().filter(|o| o.locations.is_empty()).collect();
-    let points: Vec<GeomWithData<[f64; 2], (u32, NlPoint)>> = offers
+    // Each point on the sphere once, not once per wijk that looks at it.
+    let points: Vec<GeomWithData<[f64; 2], (u32, OnSphere)>> = offers
         .iter()
         .enumerate()
         .flat_map(|(k, o)| {
-            o.locations
-                .iter()
-                .map(move |&p| GeomWithData::new(project(p.lat(), p.lon()), (k as u32, p)))
+            o.locations.iter().map(move |&p| {
+                GeomWithData::new(project(p.lat(), p.lon()), (k as u32, p.on_sphere()))
+            })
         })
         .collect();
-    grid.points = points.iter().map(|p| p.data.1).collect();
+    grid.points = points.iter().map(|p| p.data.1.point()).collect();
     let tree = RTree::bulk_load(points);
     let within = nearest_within(reach_m);
 
@@ -234,6 +235,7 @@ fn compute(reference: &Reference, offers: &[Offer], reach_m: f64) -> CategoryGri
         let mut nearest: Option<f64> = None;
         if let Ok(origin) = NlPoint::new(wijk.label.0, wijk.label.1) {
             let from = project(origin.lat(), origin.lon());
+            let origin = origin.on_sphere();
             for (p, d2) in tree.nearest_neighbor_iter_with_distance_2(&from) {
                 // The projection is off by at most the margin: nothing further can be nearer.
                 let projected = d2.sqrt();
