@@ -68,7 +68,7 @@ fn bench(c: &mut Criterion) {
             max_m: 10_000.0,
         }),
         resident: Some(resident.clone()),
-        categories: Some(reference.open_alternatives["ijw-45"].clone()),
+        categories: Some(reference.open_alternatives("ijw-45").to_vec()),
         access: Some("open".into()),
         active: Some(true),
         age: Some(9),

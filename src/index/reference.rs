@@ -2,7 +2,6 @@
 //! lookup over the wijk and municipality polygons.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 use geo::{BoundingRect, Contains, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -132,13 +131,12 @@ pub struct Reference {
     pub categories: BTreeMap<String, Category>,
     /// Category codes in taxonomy order.
     pub category_order: Vec<String>,
-    /// Open categories worth trying first, per iJw product category (set with
-    /// [`Self::set_open_alternatives`]).
-    pub open_alternatives: HashMap<String, Vec<String>>,
+    /// Open categories worth trying first, per iJw product category.
+    open_alternatives: HashMap<String, Vec<String>>,
     /// iJw referrer types (COD327), code → name.
     pub referrer_types: BTreeMap<String, String>,
-    /// What to search for each category as a need, worked out on first use.
-    need_plans: OnceLock<HashMap<String, NeedPlan>>,
+    /// What to search for each category as a need, worked out with the mapping.
+    need_plans: HashMap<String, NeedPlan>,
     areas_by_municipality: HashMap<String, Vec<String>>,
     wijk_polygons: PolygonIndex,
     municipality_polygons: PolygonIndex,
@@ -320,6 +318,7 @@ impl Reference {
                 c.with_descendants = subtree;
             }
         }
+        reference.set_open_alternatives(HashMap::new());
         reference.wijk_polygons = PolygonIndex::build(wijk_shapes);
         reference.municipality_polygons = PolygonIndex::build(municipality_shapes);
         Ok(reference)
@@ -372,24 +371,25 @@ impl Reference {
             .map_or(&[], |c| c.with_descendants.as_slice())
     }
 
-    /// Sets the mapping from iJw categories to open ones; the needs' plans follow it.
+    /// Sets the mapping from iJw categories to the open ones worth trying first, and works
+    /// out every category's plan as a need with it.
     pub fn set_open_alternatives(&mut self, mapping: HashMap<String, Vec<String>>) {
         self.open_alternatives = mapping;
-        self.need_plans = OnceLock::new();
+        self.need_plans = self
+            .categories
+            .keys()
+            .map(|code| (code.clone(), self.plan(code)))
+            .collect();
     }
 
-    /// What to search for `need`; nothing for an unknown category. The plans are worked out
-    /// for every category at the first call.
+    /// The open categories worth trying first for an iJw category, as mapped.
+    pub fn open_alternatives(&self, ijw: &str) -> &[String] {
+        self.open_alternatives.get(ijw).map_or(&[], Vec::as_slice)
+    }
+
+    /// What to search for `need`; nothing for an unknown category.
     pub fn need_plan(&self, need: &str) -> &NeedPlan {
-        self.need_plans
-            .get_or_init(|| {
-                self.categories
-                    .keys()
-                    .map(|code| (code.clone(), self.plan(code)))
-                    .collect()
-            })
-            .get(need)
-            .unwrap_or(NO_PLAN)
+        self.need_plans.get(need).unwrap_or(NO_PLAN)
     }
 
     fn plan(&self, need: &str) -> NeedPlan {
@@ -403,7 +403,7 @@ impl Reference {
         let ijw = with(|c| c.ijw_code.is_some());
         let mut open = with(|c| c.access == "open");
         for code in &ijw {
-            for alternative in self.open_alternatives.get(code).into_iter().flatten() {
+            for alternative in self.open_alternatives(code) {
                 open.extend_from_slice(self.category_with_descendants(alternative));
             }
         }

@@ -22,7 +22,12 @@ async fn outpatient_care_need_lists_open_alternatives_by_their_reach_and_contrac
     // Brute force: open provisions of the mapped categories, serving Bergen op Zoom, for age 9,
     // each within the reach of its own category.
     let reference = &app.state.reference;
-    let open: Vec<String> = reference.open_alternatives["ijw-45"]
+    let mapped = reference.open_alternatives("ijw-45");
+    assert!(
+        !mapped.is_empty(),
+        "ijw-45 has open alternatives in seed-data"
+    );
+    let open: Vec<String> = mapped
         .iter()
         .flat_map(|c| reference.category_with_descendants(c).iter().cloned())
         .collect();
