@@ -711,11 +711,21 @@ pub async fn service_at_locations(
             let near = origin.zip(proximity);
             let mut rows = db::hsds::locations(conn, &filter, near.map(|(o, m)| bounds(o, m)))?;
             if let Some((from, limit)) = near {
-                let distance = |r: &db::hsds::LocatedRow| {
-                    NlPoint::new(r.2, r.3).map_or(f64::INFINITY, |to| from.distance_m(to))
-                };
-                rows.retain(|r| distance(r) <= limit);
-                rows.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+                // Each row's distance once, not twice per comparison of the sort.
+                let from = from.on_sphere();
+                let mut by_distance: Vec<(f64, db::hsds::LocatedRow)> = rows
+                    .into_iter()
+                    .map(|r| {
+                        let to = NlPoint::new(r.2, r.3);
+                        (
+                            to.map_or(f64::INFINITY, |to| from.distance_m(to.on_sphere())),
+                            r,
+                        )
+                    })
+                    .filter(|(d, _)| *d <= limit)
+                    .collect();
+                by_distance.sort_by(|a, b| a.0.total_cmp(&b.0));
+                rows = by_distance.into_iter().map(|(_, r)| r).collect();
             }
             let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
             let shown = super::paging::slice(&rows, page);
